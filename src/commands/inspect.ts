@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+import type { CommandResult } from '../cli.js';
+
+export function registerInspect(program: Command, io: Io, result: CommandResult): void {
+  void program;
+  void io;
+  void result;
+}
