@@ -1,0 +1,3 @@
+export async function benchDecode(): Promise<void> {
+  console.log('(not written yet)');
+}

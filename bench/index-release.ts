@@ -1,0 +1,3 @@
+export async function benchIndexRelease(): Promise<void> {
+  console.log('(not written yet)');
+}
