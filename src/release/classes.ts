@@ -2,6 +2,7 @@
 // key, and its attribute facts aggregated over the MRO. Pure functions over a ReleaseModel.
 import type { AttrUse, ClassInfo, MethodInfo, ReleaseModel, SourceLoc, StaticValue } from './model.js';
 import { VERSIONED } from './resolve.js';
+import { dict } from './dict.js';
 
 export type MroResult = { ok: true; mro: string[] } | { ok: false; error: string };
 
@@ -138,7 +139,7 @@ export function classLevelNames(model: ReleaseModel, classKey: string): Map<stri
 
 /** The defaults `__init__` assigns, over the MRO (closest class wins). */
 export function initDefaults(model: ReleaseModel, classKey: string): Record<string, { classKey: string; value: StaticValue; loc: SourceLoc }> {
-  const out: Record<string, { classKey: string; value: StaticValue; loc: SourceLoc }> = {};
+  const out: Record<string, { classKey: string; value: StaticValue; loc: SourceLoc }> = dict();
   const r = mro(model, classKey);
   for (const k of r.ok ? r.mro : [classKey]) {
     const init = model.classes[k]?.methods.__init__;
@@ -177,7 +178,7 @@ function methodsReachedFrom(model: ReleaseModel, classKey: string, start: Method
 export function classFacts(model: ReleaseModel, classKey: string): ClassFacts {
   const r = mro(model, classKey);
   const keys = r.ok ? r.mro : [classKey];
-  const attrs: Record<string, AttrFacts> = {};
+  const attrs: Record<string, AttrFacts> = dict();
   const setsUnknownKeys: ClassFacts['setsUnknownKeys'] = [];
   const dynamicAccess: ClassFacts['dynamicAccess'] = [];
   const levels = classLevelNames(model, classKey);
@@ -207,7 +208,7 @@ export function classFacts(model: ReleaseModel, classKey: string): ClassFacts {
     const d = inits[f.attr];
     if (d) f.initDefault = d;
   }
-  const sorted: Record<string, AttrFacts> = {};
+  const sorted: Record<string, AttrFacts> = dict();
   for (const a of Object.keys(attrs).sort()) sorted[a] = attrs[a]!;
   return { classKey, mro: r, attrs: sorted, setsUnknownKeys, dynamicAccess };
 }

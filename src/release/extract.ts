@@ -14,6 +14,7 @@ import type {
   SourceLoc,
   StaticValue,
 } from './model.js';
+import { dict } from './dict.js';
 
 /** What the extractor needs to know about the rest of the release. */
 export interface ExtractContext {
@@ -56,8 +57,10 @@ export interface ModuleFacts {
 
 const UPGRADE_RE = /^upgradeToVersion(\d+)$/;
 const CATCHES_ATTRIBUTE_ERROR = new Set(['AttributeError', 'Exception', 'BaseException', 'StandardError']);
-const PY2_NODES = ['print_statement', 'exec_statement'];
-const PY3_NODES = ['nonlocal_statement', 'keyword_separator', 'await', 'type', 'interpolation', 'positional_separator'];
+const SYNTAX_NODES = [
+  'print_statement', 'exec_statement', 'except_clause', // Python 2 (except E, e)
+  'nonlocal_statement', 'keyword_separator', 'await', 'type', 'interpolation', 'positional_separator', // Python 3
+];
 
 interface Guards {
   /** Attributes known present here (hasattr / `in __dict__` tested true), and by what test. */
@@ -222,7 +225,7 @@ class Extractor {
 
   constructor(
     private readonly tree: Tree,
-    text: string,
+    private readonly text: string,
     private readonly ctx: ExtractContext,
   ) {
     this.lines = text.split('\n');
@@ -231,7 +234,7 @@ class Extractor {
       file: ctx.file,
       isPackage: ctx.isPackage,
       classes: [],
-      names: {},
+      names: dict(),
       starImports: [],
       parseErrors: [],
     };
@@ -245,7 +248,7 @@ class Extractor {
 
   run(): ModuleFacts {
     const root = this.tree.rootNode;
-    this.detectSyntax(root);
+    this.detectSyntax(root, this.text);
     if (root.hasError) this.collectErrors(root);
     this.moduleBlock(root.namedChildren, { optional: false, fallback: false });
     if (this.mod.attrBindings?.length === 0) delete this.mod.attrBindings;
@@ -259,26 +262,23 @@ class Extractor {
     };
   }
 
-  private detectSyntax(root: Node): void {
-    const py2 = root.descendantsOfType(PY2_NODES);
-    if (py2.length > 0) {
+  private detectSyntax(root: Node, text: string): void {
+    // One walk in wasm for all the telling node types (each descendantsOfType is a full walk).
+    let py3 = false;
+    for (const n of root.descendantsOfType(SYNTAX_NODES)) {
+      const t = n.type;
+      if (t === 'print_statement' || t === 'exec_statement' || (t === 'except_clause' && n.childrenForFieldName('value').length > 1)) {
+        this.mod.syntax = 2;
+        return;
+      }
+      if (t !== 'except_clause') py3 = true;
+    }
+    // `10L` is Python 2 only: look for it in the tree only when the text has a candidate.
+    if (/\d[lL]\b/.test(text) && root.descendantsOfType('integer').some((n) => /[lL]$/.test(n.text))) {
       this.mod.syntax = 2;
       return;
     }
-    // `except E, e:` and `10L` are Python 2 too.
-    for (const c of root.descendantsOfType('except_clause')) {
-      if (c.childrenForFieldName('value').length > 1) {
-        this.mod.syntax = 2;
-        return;
-      }
-    }
-    for (const n of root.descendantsOfType('integer')) {
-      if (/[lL]$/.test(n.text)) {
-        this.mod.syntax = 2;
-        return;
-      }
-    }
-    if (root.descendantsOfType(PY3_NODES).length > 0) this.mod.syntax = 3;
+    if (py3) this.mod.syntax = 3;
   }
 
   private collectErrors(root: Node): void {
@@ -516,10 +516,10 @@ class Extractor {
       key,
       loc: this.loc(s),
       bases,
-      classAttrs: {},
-      methods: {},
+      classAttrs: dict(),
+      methods: dict(),
       defines: { getattr: false, getattribute: false, setstate: false, getstate: false, reduce: false, reduceEx: false },
-      upgradeMethods: {},
+      upgradeMethods: dict(),
     };
     this.classes.push(info);
     this.mod.classes.push(key);
@@ -623,7 +623,7 @@ class Extractor {
       isStatic,
       isClassMethod,
       attrs: [],
-      assigned: {},
+      assigned: dict(),
       setsUnknownKeys: false,
       selfCalls: [],
       attrCalls: [],
@@ -699,7 +699,7 @@ class Extractor {
 
   /** Rename dicts readable in a find_class/find_global body: {('old.mod','Old'): ('new.mod','New')} or 'old.mod Old' keys. */
   private readRenames(def: Node): Record<string, string> {
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = dict();
     for (const d of def.descendantsOfType('dictionary')) {
       for (const pair of d.namedChildren) {
         if (pair.type !== 'pair') continue;
@@ -745,7 +745,7 @@ class Extractor {
       isStatic: false,
       isClassMethod: false,
       attrs: [],
-      assigned: {},
+      assigned: dict(),
       setsUnknownKeys: false,
       selfCalls: [],
       attrCalls: [],
@@ -1110,7 +1110,20 @@ class Extractor {
     }
   }
 
+  /**
+   * Could this expression hold anything we record? Only uses of self, and calls/sets through
+   * locals whose class we know. Checked on the text, to skip walking most expressions (speed).
+   */
+  private interesting(n: Node, st: MethodState): boolean {
+    if (!st.selfName && st.locals.size === 0) return false;
+    const t = n.text;
+    if (st.selfName && t.includes(st.selfName)) return true;
+    for (const k of st.locals.keys()) if (t.includes(k)) return true;
+    return false;
+  }
+
   private expr(n: Node, st: MethodState, g: Guards): void {
+    if (n.namedChildCount > 0 && !this.interesting(n, st)) return;
     switch (n.type) {
       case 'identifier':
       case 'integer':
@@ -1188,7 +1201,7 @@ class Extractor {
         for (const c of n.namedChildren) this.expr(c, st, g);
         return;
       default:
-        for (let i = 0; i < n.namedChildCount; i++) this.expr(n.namedChild(i)!, st, g);
+        for (const c of n.namedChildren) this.expr(c, st, g);
     }
   }
 

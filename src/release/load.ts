@@ -9,6 +9,7 @@ import { readRelease, type SourceFile } from './sources.js';
 import { readRenames } from './renames.js';
 import { resolveClassExpr } from './resolve.js';
 import { mro } from './classes.js';
+import { dict } from './dict.js';
 
 export interface LoadOptions {
   path: string;
@@ -64,8 +65,8 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
   const model: ReleaseModel = {
     source: opts.path,
     contentHash: contentHash(release.files),
-    modules: {},
-    classes: {},
+    modules: dict(),
+    classes: dict(),
     externalSets: [],
     findGlobalOverrides: [],
     parseErrors: [],
@@ -108,7 +109,7 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
   model.externalSets = resolveExternalSets(model, pendingSets, pendingCalls);
   collectFindGlobals(model, findGlobals);
   if (renameMap) {
-    model.renames ??= {};
+    model.renames ??= dict();
     for (const [from, to] of Object.entries(renameMap)) model.renames[from] = { to, source: `--rename ${opts.renames}` };
   }
   model.stats.millis = Math.round(performance.now() - t0);
@@ -219,7 +220,7 @@ function collectFindGlobals(model: ReleaseModel, found: Array<{ classKey: string
     seen.add(f.classKey);
     model.findGlobalOverrides.push({ loc: f.loc, renames: f.renames });
     for (const [from, to] of Object.entries(f.renames)) {
-      model.renames ??= {};
+      model.renames ??= dict();
       model.renames[from] = { to, source: `find_class at ${f.loc.file}:${f.loc.line}` };
     }
   }

@@ -4,6 +4,7 @@
 // quotes around either side are tolerated, as in zodbupdate's `--save-renames` output).
 import { promises as fs } from 'node:fs';
 import { UserError } from '../errors.js';
+import { dict } from './dict.js';
 
 const SIDE = /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*) ([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)$/;
 
@@ -15,7 +16,7 @@ function side(s: string, file: string, where: string): string {
 
 /** Parse a rename map's text. Keys and values are "module Name". */
 export function parseRenames(text: string, file = 'renames'): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = dict();
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     let obj: unknown;
