@@ -177,10 +177,9 @@ function followBinding(model: ReleaseModel, mod: ModuleInfo, b: Binding, w: Walk
         ? { t: 'module', name: b.module }
         : { t: 'missing-module', module: b.module };
     case 'import-from': {
-      // `from pkg import sub` binds the submodule when pkg has no such attribute.
-      const r = lookup(model, b.module, b.name, w);
-      if (r.t === 'missing-class' && model.modules[`${b.module}.${b.name}`]) return { t: 'module', name: `${b.module}.${b.name}` };
-      return r;
+      // `from pkg import sub` imports the submodule pkg.sub (and binds it) when it exists.
+      if (model.modules[`${b.module}.${b.name}`]) return { t: 'module', name: `${b.module}.${b.name}` };
+      return lookup(model, b.module, b.name, w);
     }
     case 'alias':
       return resolveExprTarget(model, mod.name, b.target, w);
