@@ -353,7 +353,7 @@ class Extractor {
         return;
       case 'function_definition':
         this.bind(s.childForFieldName('name')!.text, { kind: 'function', loc: this.loc(s), ...fb });
-        this.functionBody(s, undefined, undefined);
+        this.moduleFunction(s);
         return;
       case 'decorated_definition': {
         const def = s.childForFieldName('definition');
@@ -652,6 +652,31 @@ class Extractor {
     this.functionBody(def, isClassMethod ? undefined : selfName, { m, classKey: info.key, annotations: params });
   }
 
+  /** A module-level function: only sets on other objects and calls through typed locals matter. */
+  private moduleFunction(def: Node): void {
+    const scratch = this.emptyMethod(def);
+    const params = this.params(def.childForFieldName('parameters'), scratch);
+    this.functionBody(def, undefined, { m: scratch, classKey: '', annotations: params });
+  }
+
+  private emptyMethod(def: Node): MethodInfo {
+    return {
+      name: '',
+      loc: this.loc(def),
+      params: [],
+      defaults: 0,
+      varargs: false,
+      kwargs: false,
+      isStatic: false,
+      isClassMethod: false,
+      attrs: [],
+      assigned: dict(),
+      setsUnknownKeys: false,
+      selfCalls: [],
+      attrCalls: [],
+    };
+  }
+
   private params(node: Node | null, m: MethodInfo): Array<{ name: string; hasDefault: boolean; annotation?: string }> {
     const out: Array<{ name: string; hasDefault: boolean; annotation?: string }> = [];
     if (!node) return out;
@@ -735,22 +760,8 @@ class Extractor {
     selfName: string | undefined,
     method: { m: MethodInfo; classKey: string; annotations: Array<{ name: string; annotation?: string }> } | undefined,
   ): void {
-    const m: MethodInfo = method?.m ?? {
-      name: '',
-      loc: this.loc(def),
-      params: [],
-      defaults: 0,
-      varargs: false,
-      kwargs: false,
-      isStatic: false,
-      isClassMethod: false,
-      attrs: [],
-      assigned: dict(),
-      setsUnknownKeys: false,
-      selfCalls: [],
-      attrCalls: [],
-    };
-    const state: MethodState = { selfName, info: m, locals: new Map(), ctorAttrs: new Map(), classKey: method?.classKey };
+    const m: MethodInfo = method?.m ?? this.emptyMethod(def);
+    const state: MethodState = { selfName, info: m, locals: new Map(), ctorAttrs: new Map(), classKey: method?.classKey || undefined };
     for (const p of method?.annotations ?? []) if (p.annotation) state.locals.set(p.name, p.annotation);
     const params = def.childForFieldName('parameters');
     if (params) for (const p of params.namedChildren) {
