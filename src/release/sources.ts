@@ -140,7 +140,7 @@ export async function readRelease(p: string): Promise<ReleaseSources> {
       throw new UserError(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     if (bytes[0] === 0x50 && bytes[1] === 0x4b) files = readZip(bytes, p);
-    else if (/\.(tar\.gz|tgz|tar)$/i.test(p) || (bytes[0] === 0x1f && bytes[1] === 0x8b)) files = await readSdist(p, bytes);
+    else if (/\.(tar\.gz|tgz|tar|tar\.bz2|tbz2?)$/i.test(p) || (bytes[0] === 0x1f && bytes[1] === 0x8b)) files = await readSdist(p, bytes);
     else if (/\.py$/.test(p)) throw new UserError(`${p}: a single file is not a release: pass its directory`);
     else throw new UserError(`${p}: not a directory, sdist (.tar.gz) or wheel/egg/zip`);
   }
