@@ -57,10 +57,10 @@ export interface ModuleFacts {
 
 const UPGRADE_RE = /^upgradeToVersion(\d+)$/;
 const CATCHES_ATTRIBUTE_ERROR = new Set(['AttributeError', 'Exception', 'BaseException', 'StandardError']);
-const SYNTAX_NODES = [
-  'print_statement', 'exec_statement', 'except_clause', // Python 2 (except E, e)
-  'nonlocal_statement', 'keyword_separator', 'await', 'type', 'interpolation', 'positional_separator', // Python 3
-];
+const PY2_NODES = ['print_statement', 'exec_statement', 'except_clause', 'integer'];
+const PY2_CANDIDATE = /^[ \t]*(?:print|exec)(?:[ \t]+[^\s(=]|[ \t]*$)|except[^:\n]*,[^:\n]*:|\d[lL]\b/m;
+const PY3_NODES = ['nonlocal_statement', 'await', 'interpolation', 'type'];
+const PY3_CANDIDATE = /\bnonlocal\b|\bawait\b|->|\b[fF][rR]?['"]|\b[rR][fF]['"]/;
 
 interface Guards {
   /** Attributes known present here (hasattr / `in __dict__` tested true), and by what test. */
@@ -262,23 +262,31 @@ class Extractor {
     };
   }
 
+  /**
+   * Python 2 or 3 syntax. A full-tree search costs a quarter of a parse, so the text is screened
+   * first and the tree is searched only to confirm a candidate (a `print x` may sit in a string).
+   * Signatures with annotations or keyword-only parameters also mark Python 3 (see params()).
+   */
   private detectSyntax(root: Node, text: string): void {
-    // One walk in wasm for all the telling node types (each descendantsOfType is a full walk).
-    let py3 = false;
-    for (const n of root.descendantsOfType(SYNTAX_NODES)) {
-      const t = n.type;
-      if (t === 'print_statement' || t === 'exec_statement' || (t === 'except_clause' && n.childrenForFieldName('value').length > 1)) {
-        this.mod.syntax = 2;
-        return;
+    if (PY2_CANDIDATE.test(text)) {
+      for (const n of root.descendantsOfType(PY2_NODES)) {
+        const t = n.type;
+        if (
+          t === 'print_statement' ||
+          t === 'exec_statement' ||
+          (t === 'except_clause' && n.childrenForFieldName('value').length > 1) ||
+          (t === 'integer' && /[lL]$/.test(n.text))
+        ) {
+          this.mod.syntax = 2;
+          return;
+        }
       }
-      if (t !== 'except_clause') py3 = true;
     }
-    // `10L` is Python 2 only: look for it in the tree only when the text has a candidate.
-    if (/\d[lL]\b/.test(text) && root.descendantsOfType('integer').some((n) => /[lL]$/.test(n.text))) {
-      this.mod.syntax = 2;
-      return;
-    }
-    if (py3) this.mod.syntax = 3;
+    if (PY3_CANDIDATE.test(text) && root.descendantsOfType(PY3_NODES).length > 0) this.mod.syntax = 3;
+  }
+
+  private markPy3(): void {
+    this.mod.syntax ??= 3;
   }
 
   private collectErrors(root: Node): void {
@@ -693,6 +701,7 @@ class Extractor {
           if (!keywordOnly) out.push({ name: p.childForFieldName('name')!.text, hasDefault: true });
           break;
         case 'typed_parameter': {
+          this.markPy3();
           const id = p.namedChildren.find((c) => c.type === 'identifier');
           const splat = p.namedChildren.find((c) => c.type === 'list_splat_pattern' || c.type === 'dictionary_splat_pattern');
           if (splat?.type === 'list_splat_pattern') {
@@ -703,6 +712,7 @@ class Extractor {
           break;
         }
         case 'typed_default_parameter':
+          this.markPy3();
           if (!keywordOnly) out.push({ name: p.childForFieldName('name')!.text, hasDefault: true, annotation: p.childForFieldName('type')?.text });
           break;
         case 'list_splat_pattern':
@@ -710,7 +720,9 @@ class Extractor {
           keywordOnly = true;
           break;
         case 'keyword_separator':
-          keywordOnly = true;
+        case 'positional_separator':
+          this.markPy3();
+          keywordOnly ||= p.type === 'keyword_separator';
           break;
         case 'dictionary_splat_pattern':
           m.kwargs = true;
