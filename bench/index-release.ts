@@ -19,12 +19,15 @@ function stdlibDir(): string | undefined {
 
 async function measure(label: string, dir: string): Promise<void> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const m = await loadRelease({ path: dir });
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   const { files, lines } = m.stats;
   console.log(
     `${label}: ${files} files, ${lines} lines, ${Object.keys(m.classes).length} classes, ${m.parseErrors.length} parse errors: ` +
-      `${ms.toFixed(0)} ms (${Math.round(files / (ms / 1000))} files/s, ${Math.round(lines / (ms / 1000))} lines/s)`,
+      `${ms.toFixed(0)} ms wall (${Math.round(files / (ms / 1000))} files/s, ${Math.round(lines / (ms / 1000))} lines/s); ` +
+      `main-thread CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
   );
 }
 
