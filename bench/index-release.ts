@@ -27,7 +27,7 @@ async function measure(label: string, dir: string): Promise<void> {
   console.log(
     `${label}: ${files} files, ${lines} lines, ${Object.keys(m.classes).length} classes, ${m.parseErrors.length} parse errors: ` +
       `${ms.toFixed(0)} ms wall (${Math.round(files / (ms / 1000))} files/s, ${Math.round(lines / (ms / 1000))} lines/s); ` +
-      `main-thread CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
+      `process CPU (all threads) ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
   );
 }
 

@@ -150,6 +150,19 @@ function isDotted(node: Node): boolean {
   return obj !== null && isDotted(obj);
 }
 
+/** `importlib.import_module(…)…`, `__import__(…)…`, `getattr(…)`: what it binds is not statically known. */
+function computesName(node: Node): boolean {
+  let n: Node | null = node;
+  while (n && (n.type === 'attribute' || n.type === 'call' || n.type === 'subscript')) {
+    if (n.type === 'call') {
+      const fn = n.childForFieldName('function')?.text ?? '';
+      if (fn === 'getattr' || fn === '__import__' || fn === 'importlib.import_module' || fn === 'import_module' || fn === 'load_source' || fn === 'imp.load_source') return true;
+      n = n.childForFieldName('function');
+    } else n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('value');
+  }
+  return false;
+}
+
 function stringList(node: Node | null): string[] | undefined {
   if (!node) return undefined;
   if (node.type === 'string') {
@@ -461,6 +474,7 @@ class Extractor {
         if (all) this.mod.all = all;
       }
       if (value && isDotted(value)) this.bind(name, { kind: 'alias', target: value.text, loc, ...fb });
+      else if (value && computesName(value)) this.bind(name, { kind: 'dynamic', reason: `bound to a computed lookup (${value.text.slice(0, 60)})`, loc, ...fb });
       else this.bind(name, { kind: 'value', loc, ...fb });
       return;
     }
@@ -481,7 +495,11 @@ class Extractor {
     if (t.type === 'subscript') {
       const v = t.childForFieldName('value')!;
       if (v.type === 'call' && v.childForFieldName('function')?.text === 'globals') this.dynamic('globals()[…] assignment', t);
-      else if (v.text === 'sys.modules') this.dynamic('sys.modules[…] assignment', t);
+      else if (v.text === 'sys.modules') {
+        const key = t.childForFieldName('subscript');
+        const name = key ? unquote(key) : undefined;
+        this.dynamic(name !== undefined ? `sys.modules['${name}'] assignment` : 'sys.modules[…] assignment', t);
+      }
       else if (v.type === 'call' && v.childForFieldName('function')?.text === 'vars') this.dynamic('vars()[…] assignment', t);
       else if (v.text === 'locals()') this.dynamic('locals()[…] assignment', t);
     }

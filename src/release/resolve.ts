@@ -37,8 +37,10 @@ interface LateBinding {
 interface Index {
   /** target module → name → late binding (`othermodule.Name = X` executed at import time). */
   late: Map<string, Map<string, LateBinding>>;
-  /** A module-level `sys.modules[...] = …` somewhere: missing modules may be made at run time. */
-  sysModules?: SourceLoc;
+  /** Module-level `sys.modules['name'] = …`: modules made at run time, by name. */
+  sysModules: Map<string, SourceLoc>;
+  /** A `sys.modules[<computed>] = …` somewhere: any missing module may be made at run time. */
+  sysModulesComputed?: SourceLoc;
   /** Top-level package names present in the release or --lib. */
   tops: Set<string>;
 }
@@ -54,11 +56,16 @@ function isBuiltinName(name: string): boolean {
 function index(model: ReleaseModel): Index {
   let ix = indexes.get(model);
   if (ix) return ix;
-  ix = { late: new Map(), tops: new Set() };
+  ix = { late: new Map(), tops: new Set(), sysModules: new Map() };
   indexes.set(model, ix);
   for (const m of Object.values(model.modules)) {
     ix.tops.add(m.name.split('.')[0]!);
-    for (const d of m.dynamic ?? []) if (d.reason.startsWith('sys.modules')) ix.sysModules ??= d.loc;
+    for (const d of m.dynamic ?? []) {
+      const named = /^sys\.modules\['([^']*)'\]/.exec(d.reason);
+      if (named) {
+        if (!ix.sysModules.has(named[1]!)) ix.sysModules.set(named[1]!, d.loc);
+      } else if (d.reason.startsWith('sys.modules')) ix.sysModulesComputed ??= d.loc;
+    }
   }
   // Late bindings: resolve each receiver in its own module's scope (needs the index's tops only).
   for (const m of Object.values(model.modules)) {
@@ -95,7 +102,8 @@ function outside(model: ReleaseModel, module: string, name: string): Target {
   const ix = index(model);
   const top = module.split('.')[0]!;
   if (ix.tops.has(top)) {
-    if (ix.sysModules) return { t: 'dynamic', reason: `sys.modules is assigned at ${where(ix.sysModules)}` };
+    const made = ix.sysModules.get(module) ?? ix.sysModulesComputed;
+    if (made) return { t: 'dynamic', reason: `module made at run time: sys.modules is assigned at ${where(made)}`, loc: made };
     return { t: 'missing-module', module };
   }
   const table = STDLIB_NAMES[module];
@@ -141,7 +149,7 @@ function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk)
   }
   if (model.modules[`${module}.${name}`]) return { t: 'module', name: `${module}.${name}` };
   if (mod.names.__getattr__) return { t: 'dynamic', reason: `${module} defines a module-level __getattr__` };
-  const dyn = mod.dynamic?.[0];
+  const dyn = mod.dynamic?.find((d) => !d.reason.startsWith('sys.modules'));
   if (dyn) return { t: 'dynamic', reason: `${dyn.reason} at ${where(dyn.loc)}`, loc: dyn.loc };
   // Star imports from modules outside the release may bring the name: not statically known.
   const ext = mod.starImports.find((s) => !model.modules[s]);

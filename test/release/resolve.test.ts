@@ -44,6 +44,11 @@ const PY3_CASES: Array<[string, string, string, string?]> = [
   ['app.oldplace', 'Renamed', 'missing-module'], // __module__ override does not move the class
   ['app.models', 'Renamed', 'found', 'app.models.Renamed'],
   ['app.models', 'ordered', 'external'], // alias to collections.OrderedDict (stdlib table)
+  ['app.rel', 'RelModel', 'found', 'app.models.Model'], // from .models import Model as RelModel
+  ['app.rel', 'tail', 'found-non-class'], // from . import tail
+  ['app.rel', 'Deep', 'found', 'app.sub.deep.Deep'], // from .sub.deep import Deep
+  ['app.inbody', 'Moved', 'found', 'app.inbody.Moved'],
+  ['app.elsewhere', 'Moved', 'missing-module'], // __module__ set in the class body
 ];
 
 test('each resolution rule agrees with python3 importing the same tree', () => {
@@ -156,4 +161,21 @@ test('renames apply before lookup, as a custom find_class would', async () => {
   // A rename to something that does not exist is still reported as missing, through the rename.
   const gone = resolveGlobal(m, 'app.old', 'Gone');
   assert.equal(gone.status === 'renamed' ? gone.then.status : gone.status, 'missing-class');
+});
+
+test('names bound by importlib, __import__ or getattr are dynamic (python does find them)', () => {
+  for (const n of ['Loaded', 'Picked']) {
+    const r = resolveGlobal(py3, 'app.rel', n);
+    assert.equal(r.status, 'dynamic', n);
+    if (r.status === 'dynamic') assert.match(r.reason, /^bound to a computed lookup/);
+  }
+  assert.deepEqual(pythonFinds(PY3, PY3APP, [['app.rel', 'Loaded'], ['app.rel', 'Picked']]), [true, true]);
+});
+
+test('a module made through sys.modules[...] is dynamic; other missing modules stay missing', () => {
+  const r = resolveGlobal(py3, 'app.virtual', 'Model');
+  assert.equal(r.status, 'dynamic');
+  if (r.status === 'dynamic') assert.match(r.reason, /sys\.modules is assigned at app\/sysmod\.py:5/);
+  assert.equal(resolveGlobal(py3, 'app.nowhere', 'Gone').status, 'missing-module');
+  assert.equal(versionKey(py3, 'app.inbody.Moved'), 'app.elsewhere.Moved.persistenceVersion');
 });
