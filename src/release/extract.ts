@@ -53,6 +53,12 @@ export interface ModuleFacts {
   findGlobals: Array<{ classKey: string; loc: SourceLoc; renames: Record<string, string> }>;
   /** `self.x = Foo(); self.x.bar()`: the constructor expression of attrCalls, to resolve later. */
   lines: number;
+  /**
+   * Python 2 implicit relative imports applied in a module of neutral syntax: the binding
+   * (mod.names[name][index], or starImports[star]) and the absolute module a Python 3 release
+   * would import instead. load.ts reverts them when the release as a whole is Python 3.
+   */
+  implicitRelative: Array<{ name: string; index: number; absolute: string } | { star: number; absolute: string }>;
 }
 
 const UPGRADE_RE = /^upgradeToVersion(\d+)$/;
@@ -233,6 +239,9 @@ class Extractor {
   private readonly methodCalls: PendingMethodCall[] = [];
   private readonly findGlobals: ModuleFacts['findGlobals'] = [];
   private absoluteImport = false;
+  private readonly implicitRelative: ModuleFacts['implicitRelative'] = [];
+  /** Set by absModule when it made the last module name relative (neutral syntax): the absolute one. */
+  private lastAbsolute: string | undefined;
   /** The package relative imports start from. */
   private readonly pkg: string;
 
@@ -271,7 +280,8 @@ class Extractor {
       externalSets: this.externalSets,
       methodCalls: this.methodCalls,
       findGlobals: this.findGlobals,
-      lines: this.lines.length,
+      lines: this.text === '' ? 0 : this.text.endsWith('\n') ? this.lines.length - 1 : this.lines.length, // as wc -l, plus an unterminated last line
+      implicitRelative: this.implicitRelative,
     };
   }
 
@@ -344,28 +354,31 @@ class Extractor {
         for (const n of s.childrenForFieldName('name')) {
           if (n.type === 'aliased_import') {
             const target = this.absModule(n.childForFieldName('name')!.text);
-            this.bind(n.childForFieldName('alias')!.text, { kind: 'import-module', module: target, loc: this.loc(s), optional: st.optional, ...fb });
+            this.bindImport(n.childForFieldName('alias')!.text, { kind: 'import-module', module: target, loc: this.loc(s), optional: st.optional, ...fb }, this.lastAbsolute);
           } else {
             // `import a.b.c` binds `a` (and makes b an attribute of a, c of a.b).
             const full = this.absModule(n.text);
             const firstWritten = n.text.split('.')[0]!;
             const first = full.split('.').slice(0, full.split('.').length - n.text.split('.').length + 1).join('.');
-            this.bind(firstWritten, { kind: 'import-module', module: first, loc: this.loc(s), optional: st.optional, ...fb });
+            this.bindImport(firstWritten, { kind: 'import-module', module: first, loc: this.loc(s), optional: st.optional, ...fb }, this.lastAbsolute && firstWritten);
           }
         }
         return;
       case 'import_from_statement': {
         const mn = s.childForFieldName('module_name')!;
+        this.lastAbsolute = undefined;
         const from = this.fromModule(mn);
+        const absolute = this.lastAbsolute;
         if (from === undefined) return;
         if (s.namedChildren.some((c) => c.type === 'wildcard_import')) {
           this.mod.starImports.push(from);
+          if (absolute !== undefined) this.implicitRelative.push({ star: this.mod.starImports.length - 1, absolute });
           return;
         }
         for (const n of s.childrenForFieldName('name')) {
           const name = n.type === 'aliased_import' ? n.childForFieldName('name')!.text : n.text;
           const as = n.type === 'aliased_import' ? n.childForFieldName('alias')!.text : name;
-          this.bind(as, { kind: 'import-from', module: from, name, loc: this.loc(s), optional: st.optional, ...fb });
+          this.bindImport(as, { kind: 'import-from', module: from, name, loc: this.loc(s), optional: st.optional, ...fb }, absolute);
         }
         return;
       }
@@ -436,11 +449,21 @@ class Extractor {
    * exists, unless `from __future__ import absolute_import` or the module is Python 3 syntax.
    */
   private absModule(written: string): string {
+    this.lastAbsolute = undefined;
     if (this.absoluteImport || this.mod.syntax === 3 || !this.pkg) return written;
     const first = written.split('.')[0]!;
     const candidate = `${this.pkg}.${first}`;
-    if (this.ctx.moduleNames.has(candidate)) return `${this.pkg}.${written}`;
+    if (this.ctx.moduleNames.has(candidate)) {
+      if (this.mod.syntax === undefined) this.lastAbsolute = written;
+      return `${this.pkg}.${written}`;
+    }
     return written;
+  }
+
+  /** Bind a name from an import, remembering an implicit relative choice made on neutral syntax. */
+  private bindImport(name: string, b: Binding, absolute: string | undefined): void {
+    this.bind(name, b);
+    if (absolute !== undefined) this.implicitRelative.push({ name, index: this.mod.names[name]!.length - 1, absolute });
   }
 
   private moduleExpr(e: Node, st: { optional: boolean; fallback: boolean }): void {

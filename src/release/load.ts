@@ -84,8 +84,8 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
     if (f.external) mod.external = true;
     model.modules[mod.name] = mod;
     for (const c of facts.classes) model.classes[c.key] = c;
-    model.parseErrors.push(...mod.parseErrors);
     if (!f.external) {
+      model.parseErrors.push(...mod.parseErrors);
       pendingSets.push(...facts.externalSets);
       pendingCalls.push(...facts.methodCalls);
       findGlobals.push(...facts.findGlobals);
@@ -96,6 +96,18 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
     model.stats.lines += facts.lines;
   });
   if (py2 > 0 || py3 > 0) model.python = py2 >= py3 ? 2 : 3;
+  // Implicit relative imports guessed on syntax-neutral modules do not happen in a Python 3 release.
+  if (model.python === 3) {
+    for (const facts of all) {
+      for (const fix of facts.implicitRelative) {
+        if ('star' in fix) facts.module.starImports[fix.star] = fix.absolute;
+        else {
+          const b = facts.module.names[fix.name]?.[fix.index];
+          if (b?.kind === 'import-module' || b?.kind === 'import-from') b.module = fix.absolute;
+        }
+      }
+    }
+  }
 
   resolveBases(model);
   applyModuleOverrides(model);

@@ -179,3 +179,15 @@ test('a module made through sys.modules[...] is dynamic; other missing modules s
   assert.equal(resolveGlobal(py3, 'app.nowhere', 'Gone').status, 'missing-module');
   assert.equal(versionKey(py3, 'app.inbody.Moved'), 'app.elsewhere.Moved.persistenceVersion');
 });
+
+test('implicit relative imports on neutral syntax follow the release: Python 3 absolute, Python 2 relative', async () => {
+  const tree = repoPath('test/fixtures/releases/py3implicit');
+  const m3 = await loadRelease({ path: tree });
+  assert.equal(m3.python, 3);
+  const r3 = resolveGlobal(m3, 'pkg.user', 'H');
+  assert.equal(r3.status === 'found' ? r3.classKey : r3.status, 'helper.Top');
+  assert.deepEqual(pythonFinds(PY3, tree, [['pkg.user', 'H']]), [true]);
+  const r2 = resolveGlobal(py2, 'bb.status.neutral', 'L');
+  assert.equal(r2.status === 'found' ? r2.classKey : r2.status, 'bb.status.logfile.LogFile');
+  assert.deepEqual(pythonFinds(PY2, PY2APP, [['bb.status.neutral', 'L']]), [true]);
+});
