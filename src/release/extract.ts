@@ -214,6 +214,20 @@ function blockOf(node: Node | null): Node[] {
   return node.type === 'block' ? node.namedChildren : [node];
 }
 
+/** How module-level code reaches a statement. */
+interface ModSt {
+  /** Inside `try:` whose handlers catch ImportError. */
+  optional: boolean;
+  /** Inside an `except ImportError:` handler or an elif/else branch. */
+  fallback: boolean;
+  /** Inside an `if`, a loop, or a handler: may not run. */
+  conditional: boolean;
+}
+
+function flags(st: ModSt): { fallback?: boolean; conditional?: boolean } {
+  return { ...(st.fallback ? { fallback: true } : {}), ...(st.conditional ? { conditional: true } : {}) };
+}
+
 function withGuards(g: Guards, add: ReadonlyMap<string, Guard>): Guards {
   if (add.size === 0) return g;
   const present = new Map(g.present);
@@ -272,7 +286,7 @@ class Extractor {
     const root = this.tree.rootNode;
     this.detectSyntax(root, this.text);
     if (root.hasError) this.collectErrors(root);
-    this.moduleBlock(root.namedChildren, { optional: false, fallback: false });
+    this.moduleBlock(root.namedChildren, { optional: false, fallback: false, conditional: false });
     if (this.mod.attrBindings?.length === 0) delete this.mod.attrBindings;
     return {
       module: this.mod,
@@ -340,12 +354,12 @@ class Extractor {
 
   // ---------------------------------------------------------------- module level
 
-  private moduleBlock(stmts: Node[], st: { optional: boolean; fallback: boolean }): void {
+  private moduleBlock(stmts: Node[], st: ModSt): void {
     for (const s of stmts) this.moduleStmt(s, st);
   }
 
-  private moduleStmt(s: Node, st: { optional: boolean; fallback: boolean }): void {
-    const fb = st.fallback ? { fallback: true } : {};
+  private moduleStmt(s: Node, st: ModSt): void {
+    const fb = flags(st);
     switch (s.type) {
       case 'future_import_statement':
         if (s.childrenForFieldName('name').some((n) => n.text === 'absolute_import')) this.absoluteImport = true;
@@ -397,19 +411,23 @@ class Extractor {
       case 'expression_statement':
         for (const e of s.namedChildren) this.moduleExpr(e, st);
         return;
-      case 'if_statement':
-        this.moduleBlock(blockOf(s.childForFieldName('consequence')), st);
+      case 'if_statement': {
+        // Branches of a module-level `if` (sys.version checks, PY2/PY3): bindings there are
+        // conditional, and an elif/else binding is a fallback of the one before it.
+        const inIf = { ...st, conditional: true };
+        this.moduleBlock(blockOf(s.childForFieldName('consequence')), inIf);
         for (const alt of s.childrenForFieldName('alternative')) {
-          this.moduleBlock(blockOf(alt.childForFieldName('consequence') ?? alt.childForFieldName('body')), st);
+          this.moduleBlock(blockOf(alt.childForFieldName('consequence') ?? alt.childForFieldName('body')), { ...inIf, fallback: true });
         }
         return;
+      }
       case 'try_statement': {
         const handlers = s.namedChildren.filter((c) => c.type === 'except_clause');
         const optional = handlers.some(catchesImportError);
-        this.moduleBlock(blockOf(s.childForFieldName('body')), { optional: optional || st.optional, fallback: st.fallback });
+        this.moduleBlock(blockOf(s.childForFieldName('body')), { ...st, optional: optional || st.optional });
         for (const h of handlers) {
           const body = h.namedChildren.find((c) => c.type === 'block');
-          this.moduleBlock(blockOf(body ?? null), { optional: optional || st.optional, fallback: catchesImportError(h) || st.fallback });
+          this.moduleBlock(blockOf(body ?? null), { ...st, optional: optional || st.optional, fallback: catchesImportError(h) || st.fallback, conditional: st.conditional || !optional });
         }
         for (const c of s.namedChildren) {
           if (c.type === 'else_clause' || c.type === 'finally_clause') {
@@ -419,7 +437,12 @@ class Extractor {
         return;
       }
       case 'for_statement':
-      case 'while_statement':
+      case 'while_statement': {
+        const left = s.childForFieldName('left');
+        if (left) for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) this.bind(id.text, { kind: 'value', loc: this.loc(s), ...flags(st), conditional: true });
+        this.moduleBlock(blockOf(s.childForFieldName('body')), { ...st, conditional: true });
+        return;
+      }
       case 'with_statement':
         this.moduleBlock(blockOf(s.childForFieldName('body')), st);
         return;
@@ -466,8 +489,8 @@ class Extractor {
     if (absolute !== undefined) this.implicitRelative.push({ name, index: this.mod.names[name]!.length - 1, absolute });
   }
 
-  private moduleExpr(e: Node, st: { optional: boolean; fallback: boolean }): void {
-    const fb = st.fallback ? { fallback: true } : {};
+  private moduleExpr(e: Node, st: ModSt): void {
+    const fb = flags(st);
     if (e.type === 'assignment') {
       const left = e.childForFieldName('left')!;
       let right = e.childForFieldName('right');
@@ -546,7 +569,7 @@ class Extractor {
 
   // ---------------------------------------------------------------- classes
 
-  private classDef(s: Node, outer: ClassInfo | undefined, st: { optional: boolean; fallback: boolean }): ClassInfo {
+  private classDef(s: Node, outer: ClassInfo | undefined, st: ModSt): ClassInfo {
     const name = s.childForFieldName('name')!.text;
     const qualname = outer ? `${outer.qualname}.${name}` : name;
     const key = `${this.ctx.module}.${qualname}`;
@@ -572,7 +595,7 @@ class Extractor {
     };
     this.classes.push(info);
     this.mod.classes.push(key);
-    if (!outer) this.bind(name, { kind: 'class', classKey: key, loc: info.loc, ...(st.fallback ? { fallback: true } : {}) });
+    if (!outer) this.bind(name, { kind: 'class', classKey: key, loc: info.loc, ...flags(st) });
     this.classBody(blockOf(s.childForFieldName('body')), info);
     return info;
   }
@@ -617,7 +640,7 @@ class Extractor {
   }
 
   private nestedClass(def: Node, outer: ClassInfo): void {
-    const inner = this.classDef(def, outer, { optional: false, fallback: false });
+    const inner = this.classDef(def, outer, { optional: false, fallback: false, conditional: false });
     outer.classAttrs[inner.name] = { loc: inner.loc, value: { kind: 'expr', python: inner.name } };
   }
 

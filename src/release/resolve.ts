@@ -115,9 +115,72 @@ function outside(model: ReleaseModel, module: string, name: string): Target {
   return { t: 'external', qualified, known: false, reason: `${top} is not in the release: not checked (pass --lib DIR to check it)` };
 }
 
+const importChecks = new WeakMap<ReleaseModel, Map<string, Target | null>>();
+
+/**
+ * Does importing `module` fail in the release? pickle imports the module first, so a module whose
+ * unconditional imports (or whose parent packages' imports) name what does not exist breaks every
+ * class in it. Only plain module-level imports count: those in try/except ImportError, `if`
+ * branches and loops may not run. Import cycles count as importable.
+ */
+export function importFailure(model: ReleaseModel, module: string): Target | undefined {
+  let memo = importChecks.get(model);
+  if (!memo) importChecks.set(model, (memo = new Map()));
+  if (memo.has(module)) return memo.get(module) ?? undefined;
+  memo.set(module, null); // in progress: a cycle imports fine
+  const result = importFailureInner(model, module);
+  memo.set(module, result ?? null);
+  return result;
+}
+
+function importFailureInner(model: ReleaseModel, module: string): Target | undefined {
+  const parts = module.split('.');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('.');
+    if (model.modules[parent]) {
+      const f = importFailure(model, parent);
+      if (f) return f;
+    }
+  }
+  const mod = model.modules[module];
+  if (!mod) return undefined;
+  for (const bindings of Object.values(mod.names)) {
+    for (const b of bindings) {
+      if ((b.kind !== 'import-from' && b.kind !== 'import-module') || b.optional || b.fallback || b.conditional) continue;
+      const target = b.module;
+      if (!model.modules[target]) {
+        const r = outside(model, target, b.kind === 'import-from' ? b.name : '');
+        if (r.t === 'missing-module') return r;
+        continue;
+      }
+      const dep = importFailure(model, target);
+      if (dep) return dep;
+      if (b.kind === 'import-from' && !model.modules[`${b.module}.${b.name}`]) {
+        const r = lookup(model, b.module, b.name, { via: [], seen: new Set() });
+        if (r.t === 'missing-class' || r.t === 'missing-module') return r;
+      }
+    }
+  }
+  for (const star of mod.starImports) {
+    if (model.modules[star]) {
+      const dep = importFailure(model, star);
+      if (dep) return dep;
+    } else {
+      const r = outside(model, star, '');
+      if (r.t === 'missing-module') return r;
+    }
+  }
+  return undefined;
+}
+
 function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk): Target {
   const mod = model.modules[module];
   if (!mod) return outside(model, module, name);
+  const broken = importFailure(model, module);
+  if (broken) {
+    w.via.push(`importing ${module} fails`);
+    return broken;
+  }
   const b = effectiveBinding(model, mod, name, w);
   if (b) {
     w.via.push(`${mod.file}:${b.loc.line} ${b.loc.text}`);

@@ -49,6 +49,10 @@ const PY3_CASES: Array<[string, string, string, string?]> = [
   ['app.rel', 'Deep', 'found', 'app.sub.deep.Deep'], // from .sub.deep import Deep
   ['app.inbody', 'Moved', 'found', 'app.inbody.Moved'],
   ['app.elsewhere', 'Moved', 'missing-module'], // __module__ set in the class body
+  ['app.brokenmod', 'Fine', 'missing-class'], // the module's own import fails: NoSuchName
+  ['app.compat', 'Thing', 'found', 'app.models.Model'], // if/else: the branch that resolves
+  ['app.compat', 'UsesCompat', 'found', 'app.compat.UsesCompat'], // a conditional import does not break the module
+  ['app.compat', 'LoopVar', 'found-non-class'], // bound in a module-level loop
 ];
 
 test('each resolution rule agrees with python3 importing the same tree', () => {
