@@ -253,6 +253,8 @@ class Extractor {
   private readonly methodCalls: PendingMethodCall[] = [];
   private readonly findGlobals: ModuleFacts['findGlobals'] = [];
   private absoluteImport = false;
+  /** Module-level names bound to globals() (`d = globals(); d['X'] = …`). */
+  private readonly globalsAliases = new Set<string>();
   private readonly implicitRelative: ModuleFacts['implicitRelative'] = [];
   /** Set by absModule when it made the last module name relative (neutral syntax): the absolute one. */
   private lastAbsolute: string | undefined;
@@ -287,6 +289,7 @@ class Extractor {
     this.detectSyntax(root, this.text);
     if (root.hasError) this.collectErrors(root);
     this.moduleBlock(root.namedChildren, { optional: false, fallback: false, conditional: false });
+    this.screenDynamicIdioms(root);
     if (this.mod.attrBindings?.length === 0) delete this.mod.attrBindings;
     return {
       module: this.mod,
@@ -320,6 +323,29 @@ class Extractor {
       }
     }
     if (PY3_CANDIDATE.test(text) && root.descendantsOfType(PY3_NODES).length > 0) this.mod.syntax = 3;
+  }
+
+  /**
+   * Idioms that bind module names from inside functions or library helpers: `global X` in a
+   * function (bound when it runs), exec(…, globals()), Enum._convert_ (ssl, signal…). Screened on
+   * the text, confirmed on the tree.
+   */
+  private screenDynamicIdioms(root: Node): void {
+    const text = this.text;
+    if (/\bexec\s*\(.*globals\(\)/.test(text)) this.dynamic('exec(…, globals()) binds names at run time', root);
+    const conv = /\._convert_?\(/.exec(text);
+    if (conv) {
+      const line = text.slice(0, conv.index).split('\n').length;
+      (this.mod.dynamic ??= []).push({ reason: 'Enum._convert_ copies names into the module', loc: { file: this.ctx.file, line, text: (this.lines[line - 1] ?? '').trim() } });
+    }
+    if (!/^[ \t]+global\s/m.test(text)) return;
+    for (const g of root.descendantsOfType('global_statement')) {
+      for (const id of g.namedChildren) {
+        if (id.type !== 'identifier') continue;
+        // A fallback: an ordinary binding of the name wins when there is one.
+        this.bind(id.text, { kind: 'dynamic', reason: `bound by a function through \`global ${id.text}\``, loc: this.loc(g), fallback: true, conditional: true });
+      }
+    }
   }
 
   private markPy3(): void {
@@ -404,14 +430,29 @@ class Extractor {
         this.moduleFunction(s);
         return;
       case 'decorated_definition': {
+        // enum.global_enum (re, ssl…) copies members into the module's globals.
+        for (const d of s.namedChildren) if (d.type === 'decorator' && /global_enum/.test(d.text)) this.dynamic('@global_enum copies names into the module', d);
         const def = s.childForFieldName('definition');
         if (def) this.moduleStmt(def, st);
         return;
       }
+      case 'delete_statement':
+        for (const t of s.namedChildren) {
+          for (const id of t.type === 'expression_list' ? t.namedChildren : [t]) {
+            if (id.type !== 'identifier') continue;
+            // An unconditional `del X` unbinds X; a conditional one may.
+            if (st.conditional || st.optional) this.bind(id.text, { kind: 'dynamic', reason: `deleted by a conditional del at ${this.ctx.file}:${this.loc(s).line}`, loc: this.loc(s), ...flags(st) });
+            else this.bind(id.text, { kind: 'dynamic', reason: `deleted by del at ${this.ctx.file}:${this.loc(s).line}`, loc: this.loc(s) });
+          }
+        }
+        return;
       case 'expression_statement':
         for (const e of s.namedChildren) this.moduleExpr(e, st);
         return;
       case 'if_statement': {
+        // `if __name__ == '__main__':` does not run on import.
+        const cond = s.childForFieldName('condition')?.text.replace(/\s+/g, '') ?? '';
+        if (/^__name__==['"]__main__['"]$/.test(cond)) return;
         // Branches of a module-level `if` (sys.version checks, PY2/PY3): bindings there are
         // conditional, and an elif/else binding is a fallback of the one before it.
         const inIf = { ...st, conditional: true };
@@ -515,6 +556,7 @@ class Extractor {
     const loc = this.loc(t);
     if (t.type === 'identifier') {
       const name = t.text;
+      if (value && /^(globals|vars)\(\)$|^sys\.modules\[__name__\]\.__dict__$/.test(value.text.replace(/\s+/g, ''))) this.globalsAliases.add(name);
       if (name === '__all__') {
         const all = stringList(value);
         if (all) this.mod.all = all;
@@ -540,7 +582,7 @@ class Extractor {
     }
     if (t.type === 'subscript') {
       const v = t.childForFieldName('value')!;
-      if (v.type === 'call' && v.childForFieldName('function')?.text === 'globals') this.dynamic('globals()[…] assignment', t);
+      if ((v.type === 'call' && v.childForFieldName('function')?.text === 'globals') || this.globalsAliases.has(v.text)) this.dynamic('globals()[…] assignment', t);
       else if (v.text === 'sys.modules') {
         const key = t.childForFieldName('subscript');
         const name = key ? unquote(key) : undefined;
@@ -558,7 +600,7 @@ class Extractor {
     const args = e.childForFieldName('arguments')?.namedChildren ?? [];
     const fname = fn?.text ?? '';
     if (fname === 'exec' || fname === 'execfile') this.dynamic(`${fname}()`, e);
-    else if (fname === 'globals().update' || fname === 'vars().update' || fname === 'locals().update') this.dynamic(fname, e);
+    else if (fname === 'globals().update' || fname === 'vars().update' || fname === 'locals().update' || /__dict__\.update$/.test(fname)) this.dynamic(fname, e);
     else if (fname === 'setattr' && args.length >= 3) {
       const name = unquote(args[1]!);
       if (name !== undefined && isDotted(args[0]!)) {

@@ -85,12 +85,12 @@ function where(loc: SourceLoc): string {
 }
 
 /** Look up `name` in module `module` as `getattr(module, name)` would, after importing it. */
-export function lookup(model: ReleaseModel, module: string, name: string, w: Walk): Target {
-  const key = `${module}:${name}`;
-  if (w.seen.has(key)) return { t: 'dynamic', reason: `import cycle through ${key}` };
+export function lookup(model: ReleaseModel, module: string, name: string, w: Walk, beforeLine?: number): Target {
+  const key = `${module}:${name}${beforeLine ? `@${beforeLine}` : ''}`;
+  if (w.seen.has(key)) return { t: 'dynamic', reason: `import cycle through ${module}:${name}` };
   w.seen.add(key);
   try {
-    return lookupInner(model, module, name, w);
+    return lookupInner(model, module, name, w, beforeLine);
   } finally {
     w.seen.delete(key);
   }
@@ -173,7 +173,7 @@ function importFailureInner(model: ReleaseModel, module: string): Target | undef
   return undefined;
 }
 
-function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk): Target {
+function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk, beforeLine?: number): Target {
   const mod = model.modules[module];
   if (!mod) return outside(model, module, name);
   const broken = importFailure(model, module);
@@ -181,7 +181,8 @@ function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk)
     w.via.push(`importing ${module} fails`);
     return broken;
   }
-  const b = effectiveBinding(model, mod, name, w);
+  const b = effectiveBinding(model, mod, name, w, beforeLine);
+  if (b?.kind === 'dynamic' && !b.conditional && b.reason.startsWith('deleted by del')) return { t: 'missing-class', module, name };
   if (b) {
     w.via.push(`${mod.file}:${b.loc.line} ${b.loc.text}`);
     return followBinding(model, mod, b, w);
@@ -224,9 +225,14 @@ function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk)
  * The binding in effect: the last one, except that a fallback (bound in `except ImportError:`)
  * only applies when the binding before it (the `try` branch) does not resolve.
  */
-function effectiveBinding(model: ReleaseModel, mod: ModuleInfo, name: string, w: Walk): Binding | undefined {
-  const all = mod.names[name];
+function effectiveBinding(model: ReleaseModel, mod: ModuleInfo, name: string, w: Walk, beforeLine?: number): Binding | undefined {
+  let all = mod.names[name];
   if (!all || all.length === 0) return undefined;
+  // Module-level code sees the bindings made above it (`X = sys.foo` before `del sys`).
+  if (beforeLine !== undefined) {
+    const earlier = all.filter((b) => b.loc.line < beforeLine);
+    if (earlier.length > 0) all = earlier;
+  }
   let current: Binding | undefined;
   for (const b of all) {
     if (b.fallback && current) {
@@ -253,7 +259,7 @@ function followBinding(model: ReleaseModel, mod: ModuleInfo, b: Binding, w: Walk
       return lookup(model, b.module, b.name, w);
     }
     case 'alias':
-      return resolveExprTarget(model, mod.name, b.target, w);
+      return resolveExprTarget(model, mod.name, b.target, w, b.loc.line);
     case 'function':
       return { t: 'other', what: 'function' };
     case 'value':
@@ -264,9 +270,9 @@ function followBinding(model: ReleaseModel, mod: ModuleInfo, b: Binding, w: Walk
 }
 
 /** A dotted expression (`Name`, `mod.Name`, `pkg.mod.Outer.Inner`) in `module`'s global scope. */
-export function resolveExprTarget(model: ReleaseModel, module: string, dotted: string, w: Walk): Target {
+export function resolveExprTarget(model: ReleaseModel, module: string, dotted: string, w: Walk, beforeLine?: number): Target {
   const parts = dotted.split('.');
-  let cur = lookup(model, module, parts[0]!, w);
+  let cur = lookup(model, module, parts[0]!, w, beforeLine);
   if (cur.t === 'missing-class' && cur.module === module && isBuiltinName(parts[0]!)) {
     cur = { t: 'external', qualified: `builtins.${parts[0]}`, known: true, reason: 'builtin' };
   }
