@@ -53,6 +53,9 @@ const PY3_CASES: Array<[string, string, string, string?]> = [
   ['app.compat', 'Thing', 'found', 'app.models.Model'], // if/else: the branch that resolves
   ['app.compat', 'UsesCompat', 'found', 'app.compat.UsesCompat'], // a conditional import does not break the module
   ['app.compat', 'LoopVar', 'found-non-class'], // bound in a module-level loop
+  ['app.idioms', 'Before', 'external'], // an alias evaluated before `del collections`
+  ['app.idioms', 'collections', 'missing-class'], // unbound by del (that binding is known, globals() tricks aside)
+  ['app.mainguard', 'MainOnly', 'missing-class'], // `if __name__ == '__main__':` does not run on import
 ];
 
 test('each resolution rule agrees with python3 importing the same tree', () => {
@@ -194,4 +197,13 @@ test('implicit relative imports on neutral syntax follow the release: Python 3 a
   const r2 = resolveGlobal(py2, 'bb.status.neutral', 'L');
   assert.equal(r2.status === 'found' ? r2.classKey : r2.status, 'bb.status.logfile.LogFile');
   assert.deepEqual(pythonFinds(PY2, PY2APP, [['bb.status.neutral', 'L']]), [true]);
+});
+
+test('names bound through globals() aliases or `global` in a called function are dynamic', () => {
+  const injected = resolveGlobal(py3, 'app.idioms', 'Injected');
+  assert.equal(injected.status, 'dynamic');
+  const configured = resolveGlobal(py3, 'app.idioms', 'Configured');
+  assert.equal(configured.status, 'dynamic');
+  if (configured.status === 'dynamic') assert.match(configured.reason, /global Configured/);
+  assert.deepEqual(pythonFinds(PY3, PY3APP, [['app.idioms', 'Injected'], ['app.idioms', 'Configured']]), [true, true]);
 });
