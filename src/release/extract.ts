@@ -63,10 +63,38 @@ export interface ModuleFacts {
 
 const UPGRADE_RE = /^upgradeToVersion(\d+)$/;
 const CATCHES_ATTRIBUTE_ERROR = new Set(['AttributeError', 'Exception', 'BaseException', 'StandardError']);
-const PY2_NODES = ['print_statement', 'exec_statement', 'except_clause', 'integer'];
-const PY2_CANDIDATE = /^[ \t]*(?:print|exec)(?:[ \t]+[^\s(=]|[ \t]*$)|except[^:\n]*,[^:\n]*:|\d[lL]\b/m;
-const PY3_NODES = ['nonlocal_statement', 'await', 'interpolation', 'type'];
-const PY3_CANDIDATE = /\bnonlocal\b|\bawait\b|->|\b[fF][rR]?['"]|\b[rR][fF]['"]/;
+// Screens for Python-2-only and Python-3-only syntax; a match is confirmed on the tree.
+const PY2_SCREEN = /^([ \t]*)(?:print|exec)(?:[ \t]+[^\s(=]|[ \t]*$)|except[^:\n]*,[^:\n]*:|\d[lL]\b/gm;
+const PY3_SCREEN = /\bnonlocal\b|\bawait\b|->|\b[fF][rR]?['"]|\b[rR][fF]['"]/g;
+
+function isPy2Node(n: Node): boolean {
+  switch (n.type) {
+    case 'print_statement':
+    case 'exec_statement':
+      return true;
+    case 'except_clause':
+      return n.childrenForFieldName('value').length > 1;
+    case 'integer':
+      return /[lL]$/.test(n.text);
+    default:
+      return false;
+  }
+}
+
+function isPy3Node(n: Node): boolean {
+  switch (n.type) {
+    case 'nonlocal_statement':
+    case 'await':
+    case 'interpolation':
+      return true;
+    case 'function_definition':
+      return n.childForFieldName('return_type') !== null;
+    case 'string':
+      return /^[rR]?[fF]|^[fF]/.test(n.text);
+    default:
+      return false;
+  }
+}
 
 interface Guards {
   /** Attributes known present here (hasattr / `in __dict__` tested true), and by what test. */
@@ -308,21 +336,25 @@ class Extractor {
    * Signatures with annotations or keyword-only parameters also mark Python 3 (see params()).
    */
   private detectSyntax(root: Node, text: string): void {
-    if (PY2_CANDIDATE.test(text)) {
-      for (const n of root.descendantsOfType(PY2_NODES)) {
-        const t = n.type;
-        if (
-          t === 'print_statement' ||
-          t === 'exec_statement' ||
-          (t === 'except_clause' && n.childrenForFieldName('value').length > 1) ||
-          (t === 'integer' && /[lL]$/.test(n.text))
-        ) {
-          this.mod.syntax = 2;
-          return;
-        }
+    if (this.confirm(root, text, PY2_SCREEN, isPy2Node)) this.mod.syntax = 2;
+    else if (this.confirm(root, text, PY3_SCREEN, isPy3Node)) this.mod.syntax = 3;
+  }
+
+  /**
+   * Does a match of `screen` in the text sit on a node that `test` accepts? Looks at the node at
+   * each match (a cheap descent) rather than searching the whole tree (a quarter of a parse).
+   */
+  private confirm(root: Node, text: string, screen: RegExp, test: (n: Node) => boolean): boolean {
+    screen.lastIndex = 0;
+    let tries = 0;
+    for (let m = screen.exec(text); m && tries < 50; m = screen.exec(text), tries++) {
+      const at = m.index + (m[1]?.length ?? 0);
+      for (let n: Node | null = root.descendantForIndex(at, at); n && n.startIndex >= at - 200; n = n.parent) {
+        if (test(n)) return true;
+        if (n.type === 'block' || n.type === 'module') break;
       }
     }
-    if (PY3_CANDIDATE.test(text) && root.descendantsOfType(PY3_NODES).length > 0) this.mod.syntax = 3;
+    return false;
   }
 
   /**
@@ -892,6 +924,7 @@ class Extractor {
   private block(stmts: Node[], st: MethodState, g: Guards): void {
     let guards = g;
     for (const s of stmts) {
+      if (!this.mayMatter(s, st)) continue;
       this.stmt(s, st, guards);
       // `if not hasattr(self, 'x'): self.x = …` (or return/raise): x is present afterwards.
       if (s.type === 'if_statement' && st.selfName) {
@@ -1246,6 +1279,19 @@ class Extractor {
   private interesting(n: Node, st: MethodState): boolean {
     if (!st.selfName && st.locals.size === 0) return false;
     const t = n.text;
+    if (st.selfName && t.includes(st.selfName)) return true;
+    for (const k of st.locals.keys()) if (t.includes(k)) return true;
+    return false;
+  }
+
+  /**
+   * Could this statement record anything? Uses of self, sets on other objects and locals' types
+   * (which need `=`), calls through typed locals. Screened on the text: skipping a statement
+   * avoids dozens of calls into the parser's wasm (half the indexing time on large releases).
+   */
+  private mayMatter(s: Node, st: MethodState): boolean {
+    const t = s.text;
+    if (t.includes('=')) return true;
     if (st.selfName && t.includes(st.selfName)) return true;
     for (const k of st.locals.keys()) if (t.includes(k)) return true;
     return false;
