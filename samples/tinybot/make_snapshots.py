@@ -41,7 +41,7 @@ def run_step(build, name, t, logs=(), html=None, url=None, results=0, text=None)
         loog.finish()
     if html is not None:
         step.addHTMLLog(html[0], html[1])
-    if url is not None:
+    if url is not None and hasattr(step, "addURL"):  # 0.8 dropped step urls
         step.addURL(url[0], url[1])
     step.stepFinished(t + 30, results, text or [name, "ok" if results == 0 else "failed"])
     return t + 30

@@ -33,7 +33,7 @@ from twisted.python import log  # noqa: E402
 import tinybot  # noqa: E402
 from tinybot import master as mastermod  # noqa: E402
 
-assert tinybot.version == RELEASE
+assert tinybot.version == RELEASE, (tinybot.__file__, RELEASE)
 
 messages = []
 log.addObserver(lambda ev: messages.append(" ".join(str(m) for m in ev.get("message", ()))))
