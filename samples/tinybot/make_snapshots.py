@@ -3,6 +3,7 @@
 
     /usr/bin/python3 make_snapshots.py            # release 0.7 -> basedir/
     /usr/bin/python3 make_snapshots.py 0.9        # release 0.9 -> basedir-0.9/
+    /usr/bin/python3 make_snapshots.py 0.9 --out=/tmp/x   # somewhere else
 
 Needs Twisted (Debian's /usr/bin/python3 has 22.4). The release goes first on sys.path, so the
 pickles name the classes exactly as that release defines them. Output is deterministic: fixed
@@ -16,8 +17,12 @@ import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RELEASE = sys.argv[1] if len(sys.argv) > 1 else "0.7"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--out=")]
+RELEASE = ARGS[0] if ARGS else "0.7"
 OUT = os.path.join(HERE, "basedir" if RELEASE == "0.7" else "basedir-" + RELEASE)
+for a in sys.argv[1:]:
+    if a.startswith("--out="):  # used by verify.py to check that a re-run gives the same bytes
+        OUT = os.path.abspath(a[len("--out="):])
 sys.path.insert(0, os.path.join(HERE, "releases", RELEASE))
 
 import tinybot  # noqa: E402
@@ -129,7 +134,7 @@ def main():
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            print("%7d %s" % (os.path.getsize(path), os.path.relpath(path, HERE)))
+            print("%7d %s" % (os.path.getsize(path), os.path.relpath(path, os.path.dirname(OUT))))
 
 
 if __name__ == "__main__":
