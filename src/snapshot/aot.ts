@@ -26,7 +26,8 @@ export class AotSyntaxError extends Error {
 export function looksLikeAot(b: Uint8Array): boolean {
   const head = Buffer.from(b.subarray(0, 4096)).toString('latin1');
   if (/[\x00-\x08\x0e-\x1f]/.test(head)) return false;
-  return /^\s*(?:#[^\n]*\n\s*)*(?:app\s*=\s*)?(?:Instance|Ref|Deref|InstanceMethod|Copyreg|Class|Function|Module)\s*\(/.test(head);
+  // jellyToSource always writes `app=…`; a bare expression must start with an AOT constructor.
+  return /^\s*(?:#[^\n]*\n\s*)*(?:app\s*=\s*(?=[[{('"\d-]|None\b|True\b|False\b|[rRuUbB]{1,2}['"]|(?:Instance|Ref|Deref|InstanceMethod|Copyreg|Class|Function|Module)\s*\()|(?:Instance|Ref|Deref|InstanceMethod|Copyreg|Class|Function|Module)\s*\()/.test(head);
 }
 
 // ---- tokens ---------------------------------------------------------------------------------

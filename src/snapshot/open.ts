@@ -148,7 +148,7 @@ function bunzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
   const chunks: Buffer[] = [];
   let total = 0;
   let fed = 0;
-  let error: { message: string; at: number } | undefined;
+  let error: { message: string; at: number; truncated: boolean } | undefined;
   let over = false;
   let ended = false;
   stream.on('data', (d) => {
@@ -158,7 +158,9 @@ function bunzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
     else chunks.push(d);
   });
   stream.on('error', (e) => {
-    if (!error) error = { message: e.message, at: fed };
+    // Bzip2Error is the library's own check; anything else (a TypeError reading past the
+    // end of the input) means the data ran out.
+    if (!error) error = { message: e.message, at: fed, truncated: e.name !== 'Bzip2Error' || /prematurely/.test(e.message) };
   });
   stream.on('end', () => (ended = true));
   const CHUNK = 64 * 1024;
@@ -171,11 +173,12 @@ function bunzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
     if (!error && !over) stream.end();
   } catch (e) {
     // Some corruptions throw out of write() instead of emitting 'error'.
-    if (!error) error = { message: (e as Error).message, at: fed };
+    const err = e as Error;
+    if (!error) error = { message: err.message, at: fed, truncated: err.name !== 'Bzip2Error' };
   }
   if (over) throw tooBig(file, 'bzip2', limit);
   if (error) {
-    const why = /prematurely/.test(error.message) ? 'truncated bzip2 data (the stream ends inside a block)' : `corrupt bzip2 data (${error.message})`;
+    const why = error.truncated ? 'truncated or corrupt bzip2 data (the stream ends inside a block)' : `corrupt bzip2 data (${error.message})`;
     throw new UserError(`${file}: ${why}, within the first ${error.at} compressed bytes`);
   }
   if (!ended) throw new UserError(`${file}: truncated bzip2 data`);
