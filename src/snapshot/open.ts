@@ -294,6 +294,7 @@ function describe(b: Uint8Array): string {
   if (b.length === 0) return 'empty';
   const head = Buffer.from(b.subarray(0, 16));
   const printable = [...head].every((c) => (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09);
+  if (/^\d+:[012]/.test(head.toString('latin1'))) return 'looks like a Buildbot step log: netstring chunks';
   if (printable) return `text starting ${JSON.stringify(head.toString('latin1').split('\n')[0])}`;
   return `binary, starting ${head.subarray(0, 8).toString('hex')}`;
 }
