@@ -375,12 +375,15 @@ function toValue(root: Ast, python: 2 | 3): PyValue {
   // (dictToKW sorts keys) and cycles resolve to the same object.
   const shells = new Map<number, Record<string, unknown>>();
   const refAst = new Map<number, Ast>();
+  const refAt = new Map<number, number>();
   walk(root, (a) => {
     if (a.t === 'call' && a.name === 'Ref' && a.args.length === 2) {
       const n = a.args[0]!;
       if (n.t !== 'int') throw new AotSyntaxError(n.at, 'Ref number must be an integer');
       const num = Number(n.v);
-      if (shells.has(num)) throw new AotSyntaxError(a.at, `Ref(${num}) defined twice`);
+      const prev = refAst.get(num);
+      if (prev) throw new AotSyntaxError(Math.max(a.at, refAt.get(num)!), `Ref(${num}) defined twice`);
+      refAt.set(num, a.at);
       shells.set(num, {});
       refAst.set(num, a.args[1]!);
     }

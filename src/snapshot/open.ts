@@ -267,7 +267,8 @@ export function looksLikePickle(b: Uint8Array): boolean {
     const end = opEnd(b, at);
     if (end < 0) return false;
     at = end;
-    if (at >= b.length) return false;
+    // Two good opcodes and then the end: a truncated pickle, which the decoder explains better.
+    if (at >= b.length) return i >= 1;
   }
   return true;
 }
