@@ -197,7 +197,7 @@ class Parser {
     const t = this.take();
     switch (t.t) {
       case 'num':
-        return number(t.v, t.at, false);
+        return this.complexTail(number(t.v, t.at, false));
       case 'str': {
         let v = t.v;
         // Adjacent literals concatenate, as in Python.
@@ -208,7 +208,7 @@ class Parser {
         if (t.v === '-' || t.v === '+') {
           const n = this.take();
           if (n.t !== 'num') throw new AotSyntaxError(n.at, `expected a number after '${t.v}'`);
-          return number(n.v, t.at, t.v === '-');
+          return this.complexTail(number(n.v, t.at, t.v === '-'));
         }
         if (t.v === '[') return { t: 'list', items: this.seq(']', depth).items, at: t.at };
         if (t.v === '(') {
@@ -254,7 +254,7 @@ class Parser {
     const items: Ast[] = [];
     let trailingComma = false;
     while (!this.isOp(close)) {
-      items.push(this.complexTail(this.expr(depth + 1)));
+      items.push(this.expr(depth + 1));
       trailingComma = false;
       if (!this.isOp(',')) break;
       this.take();
