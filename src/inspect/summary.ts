@@ -41,7 +41,7 @@ function table(rows: string[][], c: ChalkInstance, rightAlign: Set<number>): str
 
 function unsafeLine(u: UnsafeFact, c: ChalkInstance): string {
   const what = u.kind === 'call' ? `${u.callable}(${u.args})` : `${u.callable} (referenced)`;
-  const tag = u.confidence === 'high' ? c.red.bold('unsafe-global') : u.confidence === 'medium' ? c.red('unsafe-global') : c.yellow('unknown-callable');
+  const tag = u.confidence === 'high' ? c.red.bold('unsafe-global') : u.confidence === 'medium' ? c.red('unsafe-global') : c.yellow('low-confidence');
   return `    ${tag} [${u.confidence}] ${what}\n      ${u.why}; at byte ${u.offset}, ${u.path}`;
 }
 
@@ -73,7 +73,7 @@ export function formatSummary(f: SnapshotFacts, c: ChalkInstance): string {
     out.push('  classes: none (no instances in this snapshot)');
   }
   if (unknown.length) {
-    out.push(c.yellow(`  ${plural(unknown.length, 'call')} of callables outside the known-safe set (lower confidence; they run code on load):`));
+    out.push(c.yellow(`  ${plural(unknown.length, 'call')} outside the known-safe set (lower confidence: unknown callables run their code on load):`));
     for (const u of unknown.slice(0, 20)) out.push(unsafeLine(u, c));
     if (unknown.length > 20) out.push(`    … ${unknown.length - 20} more (see --json)`);
   }

@@ -6,7 +6,7 @@
 // Ref(n, obj), Deref(n), Copyreg('mod.func', state), Class('x.Y'), Function('x.f'), Module('x').
 // We tokenize and parse exactly that subset and turn it into a value tree that writer.ts
 // pickles, so the same decoder builds the graph. Meaning, as aot.AOTUnjellier gives it:
-//   Instance      → klass.__new__(klass) + __setstate__/__dict__ (pickled as OBJ + BUILD)
+//   Instance      → klass.__new__(klass) + __setstate__/__dict__ (NEWOBJ, or OBJ for Python 2, + BUILD)
 //   InstanceMethod→ getattr(inst, name) (how pickle spells a bound method)
 //   Copyreg       → loadfunc(*state)     (REDUCE)
 //   Module        → importlib.import_module(name)
@@ -455,7 +455,8 @@ function toValue(root: Ast, python: 2 | 3): PyValue {
         if (a.args.length < 1 || a.args.length > 2 || (a.args.length === 2 && a.kwargs.length)) throw new AotSyntaxError(a.at, "Instance() takes a class name and either keyword state or one state object");
         const cls = qualToGlobal(stringArg(a.args[0], "Instance()'s class", a.at), a.at);
         const state: PyValue = a.args.length === 2 ? conv(a.args[1]!, depth + 1) : { kind: 'dict', entries: a.kwargs.map(([k, v]) => [strOf(k), conv(v, depth + 1)] as [PyValue, PyValue]) };
-        return { kind: 'instance', cls, how: 'OBJ', state };
+        // Python 3's unjelly calls klass.__new__(klass) (NEWOBJ); Python 2's classes were old-style (OBJ).
+        return { kind: 'instance', cls, how: python === 3 ? 'NEWOBJ' : 'OBJ', state };
       }
       case 'InstanceMethod': {
         arity(3);
