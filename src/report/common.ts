@@ -99,6 +99,13 @@ export function splitSuggestion(text: string): SuggestionBlock[] {
   return blocks.filter((b) => b.lines.length > 0 && b.lines.some((l) => l.trim() !== ''));
 }
 
+/** `module.Class.attr`; an attribute that is not an identifier (a version key) in brackets. */
+export function subjectOf(f: Finding): string {
+  if (f.attribute === undefined) return f.class ?? '';
+  const attr = /^[A-Za-z_]\w*$/.test(f.attribute) ? `.${f.attribute}` : ` [${f.attribute}]`;
+  return f.class !== undefined ? `${f.class}${attr}` : attr.replace(/^\./, '');
+}
+
 export function engineNote(f: Finding, report: Report, disagreeing: boolean): string {
   if (f.engines.length === 2) return 'confirmed by simulated and live replay';
   const only = f.engines[0] ?? 'unknown';
@@ -122,4 +129,28 @@ export function logCounts(report: Report): string {
   const parts = [`${plural(logs.length, 'log')} compared`, `${by('identical')} identical`, `${by('differs')} differ${by('differs') === 1 ? 's' : ''}`];
   if (failed) parts.push(`${failed} failed to render`);
   return parts.join(', ');
+}
+
+/**
+ * A copy of the report in which control characters from the data (a pickle can hold an escape
+ * sequence in any string) are shown as `\xNN`, so they cannot move the cursor, recolour or
+ * clear a terminal, nor garble a mail. Tabs and newlines stay; CRLF becomes LF.
+ */
+export function withVisibleControls<T>(value: T): T {
+  return mapStrings(value, (s) =>
+    s
+      .replace(/\r\n/g, '\n')
+      .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`),
+  ) as T;
+}
+
+function mapStrings(v: unknown, fn: (s: string) => string): unknown {
+  if (typeof v === 'string') return fn(v);
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, fn));
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[fn(k)] = mapStrings(x, fn);
+    return out;
+  }
+  return v;
 }

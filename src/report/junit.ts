@@ -7,7 +7,7 @@ import { Chalk } from 'chalk';
 import type { Finding } from './finding.js';
 import type { Report } from './report.js';
 import { failingFindings } from './build.js';
-import { location, verdictParts } from './common.js';
+import { location, subjectOf, verdictParts } from './common.js';
 import { formatText } from './text.js';
 
 export interface NamedReport {
@@ -63,7 +63,7 @@ function testcase({ name, report }: NamedReport): { xml: string[]; failed: boole
 }
 
 function failureText(f: Finding): string {
-  const subject = [f.class, f.attribute].filter(Boolean).join('.');
+  const subject = subjectOf(f);
   const lines = [`${f.severity} ${f.code}${subject ? ` ${subject}` : ''}: ${f.message}`];
   const more = Math.max(f.count, f.paths.length) - Math.min(f.paths.length, 5);
   lines.push(`  objects: ${f.paths.slice(0, 5).join(', ')}${more > 0 ? ` (+${more} more)` : ''}`);

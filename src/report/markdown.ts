@@ -5,6 +5,7 @@ import type { Finding } from './finding.js';
 import type { Report } from './report.js';
 import { disagreements } from './build.js';
 import {
+  withVisibleControls,
   engineNote,
   humanSize,
   interestingLogs,
@@ -13,6 +14,7 @@ import {
   plural,
   shownPaths,
   splitSuggestion,
+  subjectOf,
   verdictParts,
 } from './common.js';
 import { RULES } from './rules.js';
@@ -24,7 +26,8 @@ export interface MarkdownOptions {
 
 const TITLE = { error: 'Errors', warning: 'Warnings', info: 'Info' } as const;
 
-export function formatMarkdown(report: Report, options: MarkdownOptions = {}): string {
+export function formatMarkdown(input: Report, options: MarkdownOptions = {}): string {
+  const report = withVisibleControls(input);
   const maxPaths = options.maxPaths ?? 10;
   const out: string[] = [];
   const v = verdictParts(report);
@@ -104,7 +107,7 @@ export function formatMarkdown(report: Report, options: MarkdownOptions = {}): s
 
 function findingBlock(f: Finding, report: Report, disagreeing: boolean, maxPaths: number): string[] {
   const out: string[] = [];
-  const subject = [f.class, f.attribute].filter(Boolean).join('.');
+  const subject = subjectOf(f);
   out.push(`#### ${f.severity}: ${code(f.code)}${subject ? ` ${code(subject)}` : ''}`, '');
   out.push(text(f.message), '');
   const { shown, more } = shownPaths(f, maxPaths);

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { FINDING_CODES, findingKey, type Evidence, type Finding, type FindingCode, type Severity } from './finding.js';
 import type { NamedReport } from './junit.js';
 import { ALL_CODES, RULES } from './rules.js';
+import { subjectOf } from './common.js';
 
 export interface SarifOptions {
   /** The target release's root directory: evidence files are made relative to it. */
@@ -88,7 +89,7 @@ function result(f: Finding, name: string, root: string): Record<string, unknown>
   const locations = primary
     ? [sourceLocation(primary, root)]
     : [{ physicalLocation: { artifactLocation: { uri: fileUri(f.snapshots[0] ?? name) } } }];
-  const subject = [f.class, f.attribute].filter(Boolean).join('.');
+  const subject = subjectOf(f);
   const out: Record<string, unknown> = {
     ruleId: f.code,
     ruleIndex: ALL_CODES.indexOf(f.code),

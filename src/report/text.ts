@@ -9,6 +9,7 @@ import type { Evidence, Finding, Severity } from './finding.js';
 import type { Report } from './report.js';
 import { disagreements, failingFindings } from './build.js';
 import {
+  withVisibleControls,
   SEVERITY_WORD,
   engineNote,
   humanSize,
@@ -18,6 +19,7 @@ import {
   plural,
   shownPaths,
   splitSuggestion,
+  subjectOf,
   verdictParts,
 } from './common.js';
 
@@ -34,7 +36,8 @@ export interface TextOptions {
 const SYMBOL: Record<Severity, string> = { error: '✖', warning: '⚠', info: 'ℹ' };
 const LABEL_WIDTH = 10;
 
-export function formatText(report: Report, options: TextOptions): string {
+export function formatText(input: Report, options: TextOptions): string {
+  const report = withVisibleControls(input);
   const c = options.color;
   const maxPaths = options.maxPaths ?? 3;
   const width = options.width && options.width > 40 ? options.width : undefined;
@@ -90,7 +93,7 @@ export function formatText(report: Report, options: TextOptions): string {
     const facts = [r.python ? `Python ${r.python}` : '', plural(r.files, 'file'), plural(r.classes, 'class', 'classes'), r.parseErrors ? plural(r.parseErrors, 'parse error') : '']
       .filter(Boolean)
       .join(', ');
-    out.push(`  ${c.green('✔')} ${name} ${c.magenta(r.path)} (${facts}) ${c.dim(`hash ${r.contentHash.slice(0, 12)}`)}`);
+    out.push(`  ${c.green('✔')} ${name} ${c.magenta(r.path)} (${facts}) ${c.dim(shortHash(r.contentHash))}`);
   }
   if (report.checked.python?.length) out.push(`  ${c.green('✔')} live replay ran ${report.checked.python.join('; ')}`);
   if (report.checked.sandbox) {
@@ -139,10 +142,16 @@ function findingLines(
   width: number | undefined,
 ): string[] {
   const lines: string[] = [];
-  const subject = [f.class, f.attribute].filter(Boolean).join('.');
-  const confirmed = f.engines.length === 2;
-  lines.push(`  ${sevColor(f.code)}${subject ? `  ${c.bold(subject)}` : ''}  ${confirmed ? c.green(engineNote(f, report, disagreeing)) : c.dim(engineNote(f, report, disagreeing))}`);
+  const subject = subjectOf(f);
+  const note = engineNote(f, report, disagreeing);
+  const noteC = f.engines.length === 2 ? c.green(note) : c.dim(note);
+  const head = `  ${sevColor(f.code)}${subject ? `  ${c.bold(subject)}` : ''}`;
+  // The engines go at the end of the head line (like ESLint's rule id) unless that overflows.
+  const headLength = 2 + f.code.length + (subject ? 2 + subject.length : 0) + 2 + note.length;
+  const noteOnHead = !width || headLength <= width;
+  lines.push(noteOnHead ? `${head}  ${noteC}` : head);
   for (const l of wrap(f.message, width ? width - 4 : undefined)) lines.push(`    ${l}`);
+  if (!noteOnHead) lines.push(row(c, 'engines', noteC));
   if (f.accepted) lines.push(row(c, 'accepted', f.accepted.reason ?? '(no reason given)'));
 
   const { shown, more } = shownPaths(f, maxPaths);
@@ -151,7 +160,7 @@ function findingLines(
   if (objs.length > 0) lines.push(...rows(c, f.count === 1 ? 'object' : `objects`, objs));
   if (f.snapshots.length > 0 && report.snapshots.length > 1) lines.push(...rows(c, 'in', f.snapshots.map((s) => c.magenta(s))));
 
-  const ev = f.evidence.flatMap((e) => evidenceLines(e, c, width));
+  const ev = f.evidence.length ? evidenceLines(f.evidence, c, width) : [];
   if (ev.length > 0) lines.push(...rows(c, 'evidence', ev));
 
   if (f.suggestion) {
@@ -165,17 +174,30 @@ function findingLines(
   return lines;
 }
 
-function evidenceLines(e: Evidence, c: ChalkInstance, width: number | undefined): string[] {
-  const loc = e.line !== undefined ? `${c.magenta(e.file)}:${c.green(String(e.line))}` : c.magenta(e.file);
-  const head = `${loc}  ${c.dim(e.role)}`;
-  if (e.text === undefined || e.text === '') return [head];
-  const textLines = e.text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
-  if (textLines.length === 1 && e.role !== 'log-diff') {
-    const room = width ? width - 4 - LABEL_WIDTH - location(e).length - e.role.length - 4 : undefined;
-    return [`${head}  ${cut(textLines[0]!.trim(), room)}`];
-  }
-  const body = e.role === 'log-diff' ? diffLines(e.text, c, 20) : textLines.map((l) => c.dim(cut(l, width ? width - 6 - LABEL_WIDTH : undefined)));
-  return [head, ...body.map((l) => `  ${l}`)];
+/** Evidence rows in aligned columns (location, role, text), like a compiler's error list. */
+function evidenceLines(list: Evidence[], c: ChalkInstance, width: number | undefined): string[] {
+  const locWidth = Math.max(...list.map((e) => location(e).length));
+  const roleWidth = Math.max(...list.map((e) => e.role.length));
+  return list.flatMap((e) => {
+    const pad = ' '.repeat(locWidth - location(e).length);
+    const loc = e.line !== undefined ? `${c.magenta(e.file)}:${c.green(String(e.line))}` : c.magenta(e.file);
+    const textLines = (e.text ?? '').replace(/\n+$/, '').split('\n');
+    const single = textLines.length === 1 && e.role !== 'log-diff';
+    if (e.text === undefined || e.text === '') return [`${loc}  ${c.dim(e.role)}`];
+    if (single) {
+      const head = `${loc}${pad}  ${c.dim(e.role.padEnd(roleWidth))}`;
+      const used = 4 + LABEL_WIDTH + locWidth + 2 + roleWidth + 2;
+      const room = width ? width - used : undefined;
+      const body = textLines[0]!.trim();
+      // A narrow terminal: the source line goes under the location rather than being cut to nothing.
+      if (room !== undefined && room < 24 && body.length > room) {
+        return [`${loc}  ${c.dim(e.role)}`, `  ${cut(body, width! - 4 - LABEL_WIDTH - 2)}`];
+      }
+      return [`${head}  ${cut(body, room)}`];
+    }
+    const body = e.role === 'log-diff' ? diffLines(e.text, c, 20) : textLines.map((l) => c.dim(cut(l, width ? width - 6 - LABEL_WIDTH : undefined)));
+    return [`${loc}  ${c.dim(e.role)}`, ...body.map((l) => `  ${l}`)];
+  });
 }
 
 function diffLines(diff: string, c: ChalkInstance, max: number): string[] {
@@ -213,3 +235,9 @@ function cut(text: string, room: number | undefined): string {
   return room <= 1 ? '…' : `${text.slice(0, room - 1)}…`;
 }
 
+
+/** `sha256:5e88…` → `sha256 5e884898da28`: enough to tell two releases apart at a glance. */
+function shortHash(h: string): string {
+  const m = /^([a-z0-9]+):([0-9a-f]+)$/i.exec(h);
+  return m ? `${m[1]} ${m[2]!.slice(0, 12)}` : `hash ${h.slice(0, 12)}`;
+}
