@@ -85,6 +85,14 @@ export function acceptFromReport(report: Report, previous?: AcceptFile): AcceptF
   for (const e of previous?.accepted ?? []) {
     if (e.reason) reasons.set(entryId(e), e.reason);
   }
+  // Findings already accepted carry the reason they were accepted with.
+  for (const f of report.findings) {
+    if (!f.accepted?.reason) continue;
+    for (const s of f.snapshots) {
+      const id = entryId({ key: findingKey(f), snapshot: s });
+      if (!reasons.has(id)) reasons.set(id, f.accepted.reason);
+    }
+  }
   const byId = new Map<string, AcceptEntry>();
   for (const f of report.findings) {
     const key = findingKey(f);

@@ -127,7 +127,7 @@ function findingBlock(f: Finding, report: Report, disagreeing: boolean, maxPaths
         out.push('', ...fence(e.text, lang).map((l) => `  ${l}`), '');
       }
     }
-    out.push('');
+    if (out[out.length - 1] !== '') out.push('');
   }
   if (f.suggestion) {
     out.push('**Suggestion**', '');
