@@ -18,11 +18,13 @@ export interface RedactOptions {
 }
 
 /**
- * `name = 'v'`, `name: "v"`, `'name': 'v'`, `name=v` (unquoted up to a separator). The name may be
- * dotted (`self.password`) or quoted (a dict key). Group 1 = name, 2 = between, 3 = value.
+ * `name = 'v'`, `name: "v"`, `'name': 'v'`, `name=v`. The name may be dotted (`self.password`) or
+ * quoted (a dict key). Only the name and separator are matched here; the value is read after
+ * it, so a harmless `url=…` does not swallow a `token=…` inside its value.
  */
-const ASSIGNMENT =
-  /["']?([A-Za-z_][\w.-]*)["']?(\s*(?:=|:)\s*)((?:[bBrRuU]{0,2})(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|[^\s,;&'")\]}]+)/g;
+const NAME_SEP = /["']?([A-Za-z_][\w.-]*)["']?(\s*(?:==?|:)\s*)/g;
+const QUOTED_VALUE = /^(?:[bBrRuU]{0,2})("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/;
+const BARE_VALUE = /^[^\s,;&'")\]}]+/;
 
 /** Source-code evidence: only string literals are values (an identifier on the right is code). */
 const SOURCE_ROLES = new Set(['read', 'init', 'upgrade', 'reattach', 'definition']);
@@ -63,17 +65,31 @@ class Redactor {
 
   /** Listed values, then values of secret-looking names. */
   text(text: string, where: string, sourceCode = false): string {
-    const out = this.literal(text, where);
-    return out.replace(ASSIGNMENT, (whole, name: string, between: string, value: string) => {
-      if (!this.isSecretName(name) || value === REDACTED || value.includes(REDACTED)) return whole;
-      const quoted = /^[bBrRuU]{0,2}["']/.test(value);
-      if (sourceCode && !quoted) return whole;
-      // Keep what precedes the name (a quote of a dict key) exactly as it was.
-      const prefix = whole.slice(0, whole.length - name.length - between.length - value.length);
-      const q = quoted ? value.replace(/^[bBrRuU]{0,2}/, '')[0] : '';
+    const src = this.literal(text, where);
+    let out = '';
+    let done = 0;
+    NAME_SEP.lastIndex = 0;
+    for (let m = NAME_SEP.exec(src); m !== null; m = NAME_SEP.exec(src)) {
+      const name = m[1]!;
+      const valueAt = m.index + m[0].length;
+      if (!this.isSecretName(name)) continue;
+      const rest = src.slice(valueAt);
+      if (rest.startsWith(REDACTED)) continue;
+      const quoted = QUOTED_VALUE.exec(rest);
+      const bare = quoted || sourceCode ? null : BARE_VALUE.exec(rest);
+      if (quoted) {
+        const lit = quoted[1]!;
+        if (lit.slice(1, -1) === REDACTED) continue;
+        out += `${src.slice(done, valueAt)}${rest.slice(0, quoted[0].length - lit.length)}${lit[0]}${REDACTED}${lit[0]}`;
+        done = valueAt + quoted[0].length;
+      } else if (bare) {
+        out += `${src.slice(done, valueAt)}${REDACTED}`;
+        done = valueAt + bare[0].length;
+      } else continue;
       this.hits.add(`${name.split('.').pop()} in ${where}`);
-      return `${prefix}${name}${between}${q}${REDACTED}${q}`;
-    });
+      NAME_SEP.lastIndex = done;
+    }
+    return out + src.slice(done);
   }
 
   /** details: a secret-named key loses its value whole; other strings are redacted as text. */
