@@ -134,13 +134,17 @@ export function logCounts(report: Report): string {
 /**
  * A copy of the report in which control characters from the data (a pickle can hold an escape
  * sequence in any string) are shown as `\xNN`, so they cannot move the cursor, recolour or
- * clear a terminal, nor garble a mail. Tabs and newlines stay; CRLF becomes LF.
+ * clear a terminal, nor garble a mail. Tabs and newlines stay; CRLF becomes LF; lone
+ * surrogates become U+FFFD.
  */
 export function withVisibleControls<T>(value: T): T {
   return mapStrings(value, (s) =>
     s
       .replace(/\r\n/g, '\n')
-      .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`),
+      .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+      // A lone surrogate (from undecodable bytes) is not text: written out it would become U+FFFD
+      // anyway, so make that explicit and keep the string equal to what lands in the file.
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'),
   ) as T;
 }
 

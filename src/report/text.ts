@@ -119,7 +119,37 @@ export function formatText(input: Report, options: TextOptions): string {
   if (report.summary.failed) {
     out.push('', c.red(`${plural(failing.length, 'finding')} at or above --fail-on ${report.summary.failOn} (exit 1)`));
   }
-  return `${out.join('\n')}\n`;
+  return `${out.flatMap((l) => fitLine(l, width)).join('\n')}\n`;
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * Word-wraps one finished (possibly coloured) line to the width by its visible length, with
+ * continuation lines hanging under the text. Lines that are code (suggestion code, diff,
+ * traceback: indented past the label column) are left alone so they stay copyable.
+ */
+function fitLine(line: string, width: number | undefined): string[] {
+  if (!width) return [line];
+  const visible = line.replace(ANSI, '');
+  if (visible.length <= width || /^ {16}/.test(visible)) return [line];
+  const indent = /^ */.exec(visible)![0].length;
+  // Labelled rows hang under their value; other lines under their first word.
+  const hang = /^ {4}\S+ +\S/.test(visible) && indent === 4 && visible.slice(4, 4 + LABEL_WIDTH).endsWith(' ') ? 4 + LABEL_WIDTH : indent + 2;
+  const vis = (t: string) => t.replace(ANSI, '').length;
+  const out: string[] = [];
+  let cur = line.slice(0, indent);
+  let fresh = true;
+  for (const w of line.slice(indent).split(' ')) {
+    const candidate = fresh ? `${cur}${w}` : `${cur} ${w}`;
+    if (!fresh && vis(candidate) > width) {
+      out.push(cur);
+      cur = ' '.repeat(hang) + w;
+    } else cur = candidate;
+    fresh = false;
+  }
+  out.push(cur);
+  return out;
 }
 
 function contextLine(report: Report): string {
