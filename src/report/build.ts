@@ -56,7 +56,11 @@ export function mergeEngines(findings: readonly Finding[]): Finding[] {
     else groups.set(id, [f]);
   }
   const out: Finding[] = [];
-  for (const group of groups.values()) out.push(group.reduce(mergeTwo));
+  for (const group of groups.values()) {
+    const f = group.reduce(mergeTwo);
+    // An engine may cite the same line twice (two reads on one line): say it once.
+    out.push(group.length === 1 ? { ...f, evidence: uniqueEvidence(f.evidence) } : f);
+  }
   return out;
 }
 

@@ -22,6 +22,8 @@ import { RULES } from './rules.js';
 export interface MarkdownOptions {
   /** Object paths listed per finding before "(+N more)". */
   maxPaths?: number;
+  /** Rows of the snapshot table before the rest are summed up (a basedir can hold thousands). */
+  maxSnapshots?: number;
 }
 
 const TITLE = { error: 'Errors', warning: 'Warnings', info: 'Info' } as const;
@@ -29,6 +31,7 @@ const TITLE = { error: 'Errors', warning: 'Warnings', info: 'Info' } as const;
 export function formatMarkdown(input: Report, options: MarkdownOptions = {}): string {
   const report = withVisibleControls(input);
   const maxPaths = options.maxPaths ?? 10;
+  const maxSnapshots = options.maxSnapshots ?? 50;
   const out: string[] = [];
   const v = verdictParts(report);
   out.push(`# rehearse: ${v.head}${v.rest}`, '');
@@ -43,10 +46,15 @@ export function formatMarkdown(input: Report, options: MarkdownOptions = {}): st
 
   out.push('## Snapshots', '');
   out.push('| file | format | size | sha256 | status |', '|---|---|---|---|---|');
-  for (const s of report.snapshots) {
+  for (const s of report.snapshots.slice(0, maxSnapshots)) {
     const format = [s.format, s.protocol !== undefined ? `protocol ${s.protocol}` : ''].filter(Boolean).join(', ');
     const status = s.skipped !== undefined ? `skipped: ${cell(s.skipped)}` : s.instances !== undefined ? `${plural(s.instances, 'instance')}` : 'read';
     out.push(`| ${code(s.file, true)} | ${cell(format)} | ${s.size} bytes (${humanSize(s.size)}) | ${code(s.sha256, true)} | ${status} |`);
+  }
+  if (report.snapshots.length > maxSnapshots) {
+    const rest = report.snapshots.slice(maxSnapshots);
+    const skipped = rest.filter((s) => s.skipped !== undefined).length;
+    out.push('', `…and ${plural(rest.length, 'more snapshot')} (${humanSize(rest.reduce((n, s) => n + s.size, 0))}${skipped ? `, ${skipped} of them skipped` : ''}); the JSON report lists every one.`);
   }
   out.push('');
 

@@ -29,6 +29,8 @@ export interface TextOptions {
   maxPaths?: number;
   /** Terminal width: long messages wrap and long source lines are cut to fit. */
   width?: number;
+  /** Snapshots listed under "Checked:" before the rest are summed up in one line. */
+  maxSnapshots?: number;
   /** Diff lines shown per differing log before "(+N more lines)". */
   maxDiffLines?: number;
 }
@@ -40,6 +42,7 @@ export function formatText(input: Report, options: TextOptions): string {
   const report = withVisibleControls(input);
   const c = options.color;
   const maxPaths = options.maxPaths ?? 3;
+  const maxSnapshots = options.maxSnapshots ?? 10;
   const width = options.width && options.width > 40 ? options.width : undefined;
   const sev: Record<Severity, ChalkInstance> = { error: c.red, warning: c.yellow, info: c.blue };
   const out: string[] = [];
@@ -82,11 +85,18 @@ export function formatText(input: Report, options: TextOptions): string {
   // 4. What was checked, and what was not (never silent).
   out.push('', c.bold('Checked:'));
   for (const d of report.checked.done) out.push(`  ${c.green('✔')} ${d}`);
-  for (const s of report.snapshots.filter((x) => x.skipped === undefined)) {
+  // A Buildbot basedir holds thousands of build pickles: list a few, sum up the rest.
+  const read = report.snapshots.filter((x) => x.skipped === undefined);
+  for (const s of read.slice(0, maxSnapshots)) {
     const facts = [s.format, s.protocol !== undefined ? `protocol ${s.protocol}` : '', humanSize(s.size), s.instances !== undefined ? plural(s.instances, 'instance') : '']
       .filter(Boolean)
       .join(', ');
     out.push(`  ${c.green('✔')} snapshot ${c.magenta(s.file)} (${facts}) ${c.dim(`sha256 ${s.sha256.slice(0, 12)}`)}`);
+  }
+  if (read.length > maxSnapshots) {
+    const rest = read.slice(maxSnapshots);
+    const bytes = rest.reduce((n, s) => n + s.size, 0);
+    out.push(`  ${c.green('✔')} ${plural(rest.length, 'more snapshot')} (${humanSize(bytes)}; all listed by --format json)`);
   }
   for (const [name, r] of [['target', report.target], ['baseline', report.baseline]] as const) {
     if (!r) continue;
@@ -119,7 +129,10 @@ export function formatText(input: Report, options: TextOptions): string {
   if (report.summary.failed) {
     out.push('', c.red(`${plural(failing.length, 'finding')} at or above --fail-on ${report.summary.failOn} (exit 1)`));
   }
-  return `${out.flatMap((l) => fitLine(l, width)).join('\n')}\n`;
+  return `${out
+    .flatMap((l) => fitLine(l, width))
+    .map((l) => l.replace(/[ \t]+$/, ''))
+    .join('\n')}\n`;
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -188,7 +201,11 @@ function findingLines(
   const objs = shown.map((p) => c.cyan(p));
   if (more > 0) objs.push(c.dim(`(+${more} more)`));
   if (objs.length > 0) lines.push(...rows(c, f.count === 1 ? 'object' : `objects`, objs));
-  if (f.snapshots.length > 0 && report.snapshots.length > 1) lines.push(...rows(c, 'in', f.snapshots.map((s) => c.magenta(s))));
+  if (f.snapshots.length > 0 && report.snapshots.length > 1) {
+    const snaps = f.snapshots.slice(0, Math.max(1, maxPaths)).map((s) => c.magenta(s));
+    if (f.snapshots.length > snaps.length) snaps.push(c.dim(`(+${f.snapshots.length - snaps.length} more)`));
+    lines.push(...rows(c, 'in', snaps));
+  }
 
   const ev = f.evidence.length ? evidenceLines(f.evidence, c, width) : [];
   if (ev.length > 0) lines.push(...rows(c, 'evidence', ev));

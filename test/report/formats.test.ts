@@ -103,3 +103,15 @@ test('Markdown is self-contained: versions, hashes, checked/not checked, balance
   }
   assert.ok(formatMarkdown(nastyReport()).includes('````python'), 'a suggestion containing ``` gets a longer fence');
 });
+
+test('a basedir with thousands of snapshots is summed up, not listed in full, in text and Markdown', () => {
+  const snapshots = Array.from({ length: 2000 }, (_, i) => ({ file: `basedir/full/${i}`, size: 1024, sha256: 'ab'.repeat(32), format: 'pickle' }));
+  const r = buildReport({ command: 'c', tool: TOOL, snapshots, checked: { engines: ['simulated'], done: ['x'], skipped: [] }, findings: [], failOn: 'error' });
+  const text = formatText(r, { color: plain });
+  assert.equal((text.match(/✔ snapshot /g) ?? []).length, 10);
+  assert.match(text, /✔ 1990 more snapshots \(1.9 MB; all listed by --format json\)/);
+  const md = formatMarkdown(r);
+  assert.equal((md.match(/^\| `basedir\/full\//gm) ?? []).length, 50);
+  assert.match(md, /…and 1950 more snapshots \(1.9 MB\); the JSON report lists every one\./);
+  assert.equal(JSON.parse(formatJson(r)).snapshots.length, 2000);
+});
