@@ -48,7 +48,7 @@ export function formatMarkdown(input: Report, options: MarkdownOptions = {}): st
   out.push('| file | format | size | sha256 | status |', '|---|---|---|---|---|');
   for (const s of report.snapshots.slice(0, maxSnapshots)) {
     const format = [s.format, s.protocol !== undefined ? `protocol ${s.protocol}` : ''].filter(Boolean).join(', ');
-    const status = s.skipped !== undefined ? `skipped: ${cell(s.skipped)}` : s.instances !== undefined ? `${plural(s.instances, 'instance')}` : 'read';
+    const status = s.skipped !== undefined ? `skipped: ${cell(s.skipped)}` : s.instances !== undefined ? `${plural(s.instances, 'instance')}` : 'checked';
     out.push(`| ${code(s.file, true)} | ${cell(format)} | ${s.size} bytes (${humanSize(s.size)}) | ${code(s.sha256, true)} | ${status} |`);
   }
   if (report.snapshots.length > maxSnapshots) {
@@ -122,7 +122,10 @@ function findingBlock(f: Finding, report: Report, disagreeing: boolean, maxPaths
   const bullets: string[] = [];
   if (f.accepted) bullets.push(`**Accepted**: ${text(f.accepted.reason ?? '(no reason given)')}`);
   bullets.push(`**Objects** (${f.count}): ${shown.map((x) => code(x)).join(', ')}${more > 0 ? ` (+${more} more)` : ''}`);
-  if (f.snapshots.length) bullets.push(`**Snapshots**: ${f.snapshots.map((x) => code(x)).join(', ')}`);
+  if (f.snapshots.length) {
+    const more = f.snapshots.length - Math.min(f.snapshots.length, maxPaths);
+    bullets.push(`**Snapshots** (${f.snapshots.length}): ${f.snapshots.slice(0, maxPaths).map((x) => code(x)).join(', ')}${more > 0 ? ` (+${more} more)` : ''}`);
+  }
   bullets.push(`**Engines**: ${engineNote(f, report, disagreeing)}`);
   bullets.push(`**What it means**: ${text(RULES[f.code].description)}`);
   out.push(...bullets.map((b) => `- ${b}`), '');
