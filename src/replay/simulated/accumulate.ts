@@ -21,6 +21,8 @@ export interface FindingSeed {
   evidence?: Evidence[];
   suggestion?: string;
   details?: Record<string, unknown>;
+  /** Keeps findings apart that share code, class and attribute (e.g. one load-exception per file). */
+  scope?: string;
 }
 
 export class FindingAccumulator {
@@ -30,7 +32,7 @@ export class FindingAccumulator {
 
   /** Record `n` objects (the first of which is `id`) affected by the finding `seed`. */
   add(seed: FindingSeed, snapshot: string, graph: SnapshotGraph, ids: readonly NodeId[]): void {
-    const key = findingKey(seed);
+    const key = findingKey(seed) + (seed.scope !== undefined ? `|${seed.scope}` : '');
     let p = this.pending.get(key);
     if (!p) {
       p = {

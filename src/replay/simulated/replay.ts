@@ -21,8 +21,8 @@ export interface SimulatedOptions {
   targetPython?: 2 | 3;
   /** Every word that appears in the release's source (for `unused-attribute`); absent: not checked. */
   releaseWords?: ReadonlySet<string>;
-  /** The release loads pickles with `encoding='bytes'` (found in its source). */
-  loadsWithBytesEncoding?: boolean;
+  /** How the target decodes Python 2 strings (pickle.load's encoding=); default 'ASCII', pickle's own. */
+  encoding?: Py2Encoding;
 }
 
 export interface SimulatedResult {
@@ -69,6 +69,13 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
     const { graph } = snap;
     objects += graph.nodeCount;
     const uses = classUses(graph);
+    const py3 = (opts.targetPython ?? view.model.python) === 3;
+    const encoding: Py2Encoding = opts.encoding ?? 'ASCII';
+    const bytesKeys = py3 && encoding === 'bytes';
+    if (py3) {
+      // A file that does not load at all has no objects to check further.
+      if (checkPython2Strings(acc, snap, encoding, done)) continue;
+    }
 
     for (const use of uses.values()) {
       const qual = `${use.module}.${use.name}`;
@@ -113,10 +120,10 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
       if (r.status !== 'found') continue;
       const classKey = r.classKey;
 
-      const groups = new Map<string, { attrs: Set<string>; versions: Map<string, number>; ids: NodeId[]; bytesKeys: boolean }>();
+      const groups = new Map<string, SavedState & { ids: NodeId[] }>();
       for (const id of use.instances) {
         instancesChecked++;
-        const saved = savedState(graph, id);
+        const saved = savedState(graph, id, bytesKeys);
         if (!saved) {
           const reason = opacity(view, classKey);
           if (!opaqueReported.has(qual)) {
@@ -134,7 +141,9 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
           }
           continue;
         }
-        const sig = [...saved.attrs].sort().join(',') + '|' + [...saved.versions].sort().map(([k, v]) => `${k}=${v}`).join(',');
+        const sig =
+          [...saved.attrs].sort().join(',') + '|' + [...saved.versions].sort().map(([k, v]) => `${k}=${v}`).join(',') + '|' +
+          saved.bytesVersionKeys.map((b) => `${b.key}=${b.value}`).sort().join(',');
         const g = groups.get(sig);
         if (g) g.ids.push(id);
         else groups.set(sig, { ...saved, ids: [id] });
@@ -152,6 +161,7 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
             outcomeCache.set(sig, outcome);
           }
           reportUpgrade(acc, view, snap, qual, classKey, g.attrs, outcome, g.ids);
+          reportBytesVersionKeys(acc, view, snap, qual, classKey, g.bytesVersionKeys, outcome, g.ids);
           attrs = outcome.attrs;
         }
         checkAttributes(acc, view, snap, qual, classKey, attrs, g.ids, refills, readsCache, opaqueReported);
@@ -159,10 +169,6 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
       }
     }
 
-    const targetPython = opts.targetPython ?? view.model.python;
-    if (targetPython === 3) {
-      checkPython2Strings(acc, view, snap, opts.loadsWithBytesEncoding === true, done);
-    }
   }
 
   if (unknownModules.size > 0) {
@@ -229,30 +235,71 @@ function classUses(graph: SnapshotGraph): Map<string, ClassUse> {
   return new Map([...uses].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The saved attribute names and version keys of an instance, or undefined if it has no dict state. */
-function savedState(graph: SnapshotGraph, id: NodeId): { attrs: Set<string>; versions: Map<string, number>; bytesKeys: boolean } | undefined {
+/** How a Python 3 target decodes a Python 2 `str` (pickle.load's `encoding=`). */
+export type Py2Encoding = 'ASCII' | 'latin1' | 'utf-8' | 'bytes';
+
+interface SavedState {
+  attrs: Set<string>;
+  versions: Map<string, number>;
+  /** Version keys that load as bytes (encoding='bytes'): Twisted never finds them. */
+  bytesVersionKeys: Array<{ key: string; value: number }>;
+}
+
+/** The (key, value) pairs of an instance's BUILD state: a dict, or the two dicts of a `(dict, slots)` tuple. */
+function stateEntries(graph: SnapshotGraph, stateId: NodeId): Array<[NodeId, NodeId]> | undefined {
+  const state = graph.node(stateId);
+  if (state.kind === 'dict') return state.entries;
+  if (state.kind === 'tuple' && state.items.length === 2) {
+    const out: Array<[NodeId, NodeId]> = [];
+    for (const part of state.items) {
+      const n = graph.node(part);
+      if (n.kind === 'dict') out.push(...n.entries);
+      else if (n.kind !== 'none') return undefined;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function intValue(graph: SnapshotGraph, id: NodeId): number | undefined {
+  const v = graph.node(id);
+  if (v.kind === 'int') return Number(v.value);
+  if (v.kind === 'bool') return v.value ? 1 : 0;
+  return undefined;
+}
+
+/**
+ * The saved attribute names and version keys of an instance, as the target will see them, or
+ * undefined if its state is not an attribute dict. With `bytesKeys`, Python 2 `str` keys load
+ * as bytes: they are no attribute names at all.
+ */
+function savedState(graph: SnapshotGraph, id: NodeId, bytesKeys: boolean): SavedState | undefined {
   const node = graph.node(id);
   if (node.kind !== 'instance') return undefined;
-  if (node.state === undefined) return { attrs: new Set(), versions: new Map(), bytesKeys: false };
-  const state = graph.instanceState(id);
-  if (!state) return undefined;
-  const attrs = new Set<string>();
-  const versions = new Map<string, number>();
-  for (const [key, value] of state) {
-    if (key === LEGACY_VERSION_KEY || key.endsWith(VERSION_KEY_SUFFIX)) {
-      const v = graph.node(value);
-      if (v.kind === 'int') {
-        versions.set(key, Number(v.value));
-        continue;
-      }
-      if (v.kind === 'bool') {
-        versions.set(key, v.value ? 1 : 0);
+  const out: SavedState = { attrs: new Set(), versions: new Map(), bytesVersionKeys: [] };
+  if (node.state === undefined) return out;
+  const entries = stateEntries(graph, node.state);
+  if (!entries) return undefined;
+  for (const [k, v] of entries) {
+    const key = graph.node(k);
+    const text = graph.text(k);
+    if (text === undefined) continue;
+    const isVersionKey = text === LEGACY_VERSION_KEY || text.endsWith(VERSION_KEY_SUFFIX);
+    if (key.kind === 'bytes' && (bytesKeys || !key.py2str)) {
+      const value = isVersionKey ? intValue(graph, v) : undefined;
+      if (value !== undefined) out.bytesVersionKeys.push({ key: text, value });
+      continue;
+    }
+    if (isVersionKey) {
+      const value = intValue(graph, v);
+      if (value !== undefined) {
+        out.versions.set(text, value);
         continue;
       }
     }
-    attrs.add(key);
+    out.attrs.add(text);
   }
-  return { attrs, versions, bytesKeys: false };
+  return out;
 }
 
 function sameNameElsewhere(view: ReleaseView, name: string): Evidence[] {
@@ -318,18 +365,19 @@ function reportUpgrade(
   if (outcome.failure) {
     const f = outcome.failure;
     const base = byKey.get(f.base);
-    const method = base?.info.methods[f.method];
-    const evidence: Evidence[] = [{ file: f.loc.file, line: f.loc.line, text: f.loc.text, role: 'read' }];
-    if (method) evidence.push({ file: method.loc.file, line: method.loc.line, text: method.loc.text, role: 'upgrade' });
+    const evidence: Evidence[] = [{ file: f.loc.file, line: f.loc.line, text: f.loc.text, role: 'upgrade' }];
+    if (f.calleeLoc) evidence.push({ file: f.calleeLoc.file, line: f.calleeLoc.line, text: f.calleeLoc.text, role: 'definition' });
     acc.add(
       {
         code: 'upgrade-exception',
         class: qual,
-        attribute: f.attr ?? f.method,
+        ...(f.attr !== undefined ? { attribute: f.attr } : {}),
+        scope: `${f.base}.${f.method}`,
         message: describeFailure(f, base?.info.name ?? f.base),
         evidence,
         suggestion:
           (f.kind === 'read' ? `Guard the read (getattr(self, '${f.attr}', <default>)) or set self.${f.attr} before it in ${f.method}. ` : '') +
+          (f.kind === 'arity' && f.calleeLoc ? `Make the call match the signature at ${f.calleeLoc.file}:${f.calleeLoc.line}. ` : '') +
           `Until then the object is left half-upgraded: its version keys (${outcome.consumed.join(', ') || 'none'}) are already deleted, ` +
           `so if the master runs and saves again it is stamped current and ${outcome.notRun.length > 0 ? `the steps that did not run (${outcome.notRun.map((s) => `upgradeToVersion${s.version}`).join(', ')}) never run` : 'the failed step never re-runs'}.`,
         details: {
@@ -381,6 +429,41 @@ function reportUpgrade(
       },
       snap.name,
       graph,
+      ids,
+    );
+  }
+}
+
+function reportBytesVersionKeys(
+  acc: FindingAccumulator,
+  view: ReleaseView,
+  snap: SimulatedSnapshot,
+  qual: string,
+  classKey: string,
+  keys: SavedState['bytesVersionKeys'],
+  outcome: UpgradeOutcome | undefined,
+  ids: NodeId[],
+): void {
+  const chain = upgradeChain(view, classKey);
+  for (const { key, value } of keys) {
+    const base = chain.find((b) => b.versionKey === key) ?? chain.find((b) => key.endsWith(`.${b.info.name}${VERSION_KEY_SUFFIX}`));
+    const reran = base && outcome ? outcome.ran.filter((r) => r.base === base.key).map((r) => r.method) : [];
+    acc.add(
+      {
+        code: 'version-key-orphaned',
+        class: qual,
+        attribute: `b'${key}'`,
+        message:
+          `loaded with encoding='bytes', the saved version key b'${key}' (version ${value}) is bytes: Twisted looks for the text key, finds none, ` +
+          `and re-runs ${base ? `${base.info.name}'s upgrade chain from 1` : 'the upgrade chain from 1'}` +
+          (reran.length > 0 ? ` (${reran.join(', ')})` : '') +
+          `; every attribute name saved as a Python 2 str is bytes too, so none of them is reachable`,
+        evidence: [{ file: snap.name, role: 'snapshot', text: `b'${key}': ${value}` }],
+        suggestion: `Load the snapshot with pickle.load(f, encoding='latin1'): Python 2 strings become text and the version keys match again.`,
+        details: { savedKey: `b'${key}'`, savedVersion: value, reruns: reran, cause: "encoding='bytes'" },
+      },
+      snap.name,
+      snap.graph,
       ids,
     );
   }

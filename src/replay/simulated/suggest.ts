@@ -11,7 +11,7 @@ export function describeFailure(f: Omit<PredictedFailure, never>, baseName: stri
     case 'del':
       return `${where} deletes self.${f.attr}, which saved objects do not have${via}: AttributeError during the upgrade`;
     case 'arity':
-      return `${where} calls ${f.detail ?? 'a method with the wrong number of arguments'}${via}: TypeError during the upgrade`;
+      return `${where} makes a call that raises TypeError during the upgrade${via}: ${f.detail ?? 'wrong number of arguments'}`;
     case 'no-method':
       return `${where} calls self.${f.attr}(), which the target does not define${via}: AttributeError during the upgrade`;
   }

@@ -28,6 +28,8 @@ export interface PredictedFailure {
   loc: SourceLoc;
   /** What was called, for arity failures: `Class.method() takes N positional arguments but M were given`. */
   detail?: string;
+  /** For arity failures: where the callee is defined. */
+  calleeLoc?: SourceLoc;
   /** The chain of self-calls from the upgrade method to the failing line. */
   via: string[];
 }
@@ -159,7 +161,9 @@ export function arityProblem(callee: MethodInfo, given: number): string | undefi
   const max = callee.params.length;
   const min = max - callee.defaults;
   if (given < min) return `${callee.name}() missing ${min - given} required positional argument${min - given === 1 ? '' : 's'}`;
-  if (!callee.varargs && given > max) return `${callee.name}() takes ${max + 1} positional arguments but ${given + 1} were given`;
+  if (!callee.varargs && given > max) {
+    return `${callee.name}() takes ${max + 1} positional argument${max === 0 ? '' : 's'} but ${given + 1} were given`;
+  }
   return undefined;
 }
 
@@ -199,7 +203,7 @@ function runMethod(
         continue;
       }
       const problem = step.hasStarArgs ? undefined : arityProblem(found.method, step.positional);
-      if (problem) return { kind: 'arity', loc: step.loc, via, detail: `${found.owner.name}.${problem}` };
+      if (problem) return { kind: 'arity', loc: step.loc, via, detail: `${found.owner.name}.${problem}`, calleeLoc: found.method.loc };
       const label = `${found.owner.name}.${found.method.name}`;
       if (via.length < 6 && !via.includes(label)) {
         const failure = runMethod(view, classKey, found.method, state, classNames, [...via, label]);
@@ -211,7 +215,7 @@ function runMethod(
     const callee = lookupMethod(view, step.classRef, step.method);
     if (callee && !step.hasStarArgs) {
       const problem = arityProblem(callee.method, step.positional);
-      if (problem) return { kind: 'arity', loc: step.loc, via, detail: `${callee.owner.name}.${problem}` };
+      if (problem) return { kind: 'arity', loc: step.loc, via, detail: `${callee.owner.name}.${problem}`, calleeLoc: callee.method.loc };
     }
   }
   return undefined;
