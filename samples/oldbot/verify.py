@@ -45,9 +45,10 @@ def check_scenario(sc):
     explained = set()
     for f in sc["findings"]:
         if f["code"] == "load-exception":
-            want = "[%s] load-exception: %s" % (f["file"], f["live"])
-            check(want in out, "%s: missing %r" % (label, want))
-            explained.add(want)
+            for pk in f["snapshots"]:
+                want = "[%s] load-exception: %s" % (pk, f["live"][pk])
+                check(want in out, "%s: missing %r" % (label, want))
+                explained.add(want)
         elif f["code"] == "version-key-orphaned":
             name = f["class"].rsplit(".", 1)[1]
             for pk, n in f["files"].items():
@@ -60,6 +61,9 @@ def check_scenario(sc):
                 exc = [l for l in out if l == "[%s] %s: upgrade-exception: %s" % (pk, name, f["liveUpgradeException"])]
                 check(len(exc) == n, "%s: %s: %d upgrade exceptions, expected %d" % (label, f["class"], len(exc), n))
                 explained.update(keys + exc)
+    if "aggregateAcceptable" in sc:
+        total = sum(sum(f["files"].values()) for f in sc["findings"] if f["code"] == sc["aggregateAcceptable"]["code"])
+        check(total == sc["aggregateAcceptable"]["count"], "%s: aggregate count %d" % (label, total))
     for l in out:
         if PROBLEM.search(l) and l not in explained:
             failures.append("%s: unexpected: %s" % (label, l))
