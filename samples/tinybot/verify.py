@@ -13,6 +13,7 @@ Exit status 0 when everything holds; one line per failed check otherwise.
 from __future__ import print_function
 
 import filecmp
+import html
 import io
 import json
 import os
@@ -78,6 +79,12 @@ def check_evidence(release, ev, label):
 
 
 PROBLEM = re.compile(r"load: |upgrade-exception|orphaned version keys|Warning: cannot upgrade|render \w+: |source.patch")
+
+
+def normalise_html(text):
+    pres = re.findall(r"<pre\b[^>]*>(.*?)</pre>", text, re.S | re.I)
+    body = "".join(pres) if pres else text
+    return html.unescape(re.sub(r"</?span\b[^>]*>", "", body, flags=re.I))
 
 
 def check_scenario(sc, pickles):
@@ -161,6 +168,18 @@ def check_scenario(sc, pickles):
                         if not os.path.exists(other) or not filecmp.cmp(os.path.join(tmp, "base", name), other, shallow=False):
                             differ.append(name[:-len(render) - 1].replace("_", "/", 1))
                 check(differ == sorted(exp[kind]), "%s: %s differs for %s, expected %s" % (label, kind, differ, exp[kind]))
+            # HTML normalised: only what is inside <pre>, <span> boundaries ignored, entities unescaped
+            differ = []
+            for name in sorted(os.listdir(os.path.join(tmp, "base"))):
+                if name.endswith(".asHTML"):
+                    texts = []
+                    for side in ("base", "target"):
+                        with io.open(os.path.join(tmp, side, name), encoding="utf-8") as fh:
+                            texts.append(normalise_html(fh.read()))
+                    if texts[0] != texts[1]:
+                        differ.append(name[:-len(".asHTML")].replace("_", "/", 1))
+            check(differ == sorted(exp["asHTML-normalised"]),
+                  "%s: normalised HTML differs for %s, expected %s" % (label, differ, exp["asHTML-normalised"]))
             for name in exp["identical"]:
                 for render in ("getText", "getTextWithHeaders", "asHTML"):
                     fn = name.replace("/", "_", 1) + "." + render
