@@ -7,7 +7,8 @@ For every scenario it runs replay.py (real Python, real Twisted) and checks that
 finding really happens (the `live` text, per pickle and per object where Twisted reports per
 object), that nothing else goes wrong, that evidence lines match the release's source, that
 unused attributes are in the snapshot and nowhere in the target's source, that log renders
-differ exactly where expected, and that make_snapshots.py reproduces the committed bytes.
+differ exactly where expected, that make_snapshots.py reproduces the committed bytes, and that
+dist/ (make_dists.py) is reproducible, holds the release trees, and replays like them.
 Exit status 0 when everything holds; one line per failed check otherwise.
 """
 from __future__ import print_function
@@ -209,12 +210,49 @@ def check_reproducible():
         shutil.rmtree(tmp)
 
 
+def check_dists():
+    """dist/ is reproducible, holds exactly the release trees, and the wheels replay like the trees."""
+    import tarfile
+    import zipfile
+    tmp = tempfile.mkdtemp()
+    try:
+        subprocess.run([PY, "-B", os.path.join(HERE, "make_dists.py"), "--out=" + tmp], stdout=subprocess.DEVNULL, check=True)
+        names = sorted(os.listdir(os.path.join(HERE, "dist")))
+        check(sorted(os.listdir(tmp)) == names, "make_dists.py writes other files than dist/ holds")
+        _, mismatch, errors = filecmp.cmpfiles(tmp, os.path.join(HERE, "dist"), names, shallow=False)
+        check(not (mismatch or errors), "make_dists.py does not reproduce %s" % (mismatch + errors))
+        for v in ("0.7", "0.8"):
+            root = os.path.join(HERE, "releases", v)
+            tree = {}
+            for dirpath, dirnames, files in os.walk(root):
+                dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+                for n in files:
+                    if n.endswith(".py"):
+                        with open(os.path.join(dirpath, n), "rb") as f:
+                            tree[os.path.relpath(os.path.join(dirpath, n), root).replace(os.sep, "/")] = f.read()
+            with tarfile.open(os.path.join(HERE, "dist", "tinybot-%s.tar.gz" % v)) as t:
+                sd = {m.name.split("/", 1)[1]: t.extractfile(m).read() for m in t.getmembers()
+                      if m.isfile() and m.name.endswith(".py") and not m.name.endswith("/setup.py")}
+            check(sd == tree, "dist/tinybot-%s.tar.gz does not hold releases/%s" % (v, v))
+            whl = os.path.join(HERE, "dist", "tinybot-%s-py2.py3-none-any.whl" % v)
+            with zipfile.ZipFile(whl) as z:
+                wh = {n: z.read(n) for n in z.namelist() if n.endswith(".py")}
+            check(wh == tree, "%s does not hold releases/%s" % (os.path.basename(whl), v))
+            a = run_replay(v, "basedir", os.path.join(tmp, "r1"))
+            b = subprocess.run([PY, "-B", os.path.join(HERE, "replay.py"), v, "basedir", "--release-path=" + whl],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True).stdout.splitlines()
+            check(a == b, "replay from the %s wheel differs from the tree" % v)
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     with io.open(os.path.join(HERE, "expected.json"), encoding="utf-8") as f:
         doc = json.load(f)
     for sc in doc["scenarios"]:
         check_scenario(sc, doc["pickles"])
     check_reproducible()
+    check_dists()
     for f in failures:
         print("FAIL " + f)
     print("%d scenarios, %d failures" % (len(doc["scenarios"]), len(failures)))
