@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Package tinybot releases as an sdist and a wheel, byte for byte reproducibly.
 
-    /usr/bin/python3 make_dists.py            # dist/tinybot-0.7.tar.gz, dist/tinybot-0.8.tar.gz, and the .whl files
+    /usr/bin/python3 make_dists.py            # packages/tinybot-0.7.tar.gz, packages/tinybot-0.8.tar.gz, and the .whl files
     /usr/bin/python3 make_dists.py --out=DIR  # somewhere else (verify.py compares)
 
 The layouts are the standard ones (sdist: `tinybot-<v>/` with PKG-INFO and setup.py; wheel: the
@@ -20,7 +20,7 @@ import tarfile
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "dist")
+OUT = os.path.join(HERE, "packages")
 for a in sys.argv[1:]:
     if a.startswith("--out="):
         OUT = os.path.abspath(a[len("--out="):])

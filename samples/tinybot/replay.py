@@ -4,7 +4,7 @@
     /usr/bin/python3 replay.py 0.8                 # basedir/ (written by 0.7) under release 0.8
     /usr/bin/python3 replay.py 0.8 basedir-0.9     # basedir-0.9/ under release 0.8
     /usr/bin/python3 replay.py 0.8 basedir --renders OUTDIR   # also write every render to OUTDIR
-    /usr/bin/python3 replay.py 0.8 basedir --release-path=dist/tinybot-0.8-py2.py3-none-any.whl
+    /usr/bin/python3 replay.py 0.8 basedir --release-path=packages/tinybot-0.8-py2.py3-none-any.whl
 
 This is the ground truth behind README.md. It does what tinybot's own loadMaster() does (load
 each pickle, styles.doUpgrade(), re-attach), but tolerantly, so one failure does not hide the

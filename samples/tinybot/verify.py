@@ -8,7 +8,7 @@ finding really happens (the `live` text, per pickle and per object where Twisted
 object), that nothing else goes wrong, that evidence lines match the release's source, that
 unused attributes are in the snapshot and nowhere in the target's source, that log renders
 differ exactly where expected, that make_snapshots.py reproduces the committed bytes, and that
-dist/ (make_dists.py) is reproducible, holds the release trees, and replays like them.
+packages/ (make_dists.py) is reproducible, holds the release trees, and replays like them.
 Exit status 0 when everything holds; one line per failed check otherwise.
 """
 from __future__ import print_function
@@ -211,15 +211,15 @@ def check_reproducible():
 
 
 def check_dists():
-    """dist/ is reproducible, holds exactly the release trees, and the wheels replay like the trees."""
+    """packages/ is reproducible, holds exactly the release trees, and the wheels replay like the trees."""
     import tarfile
     import zipfile
     tmp = tempfile.mkdtemp()
     try:
         subprocess.run([PY, "-B", os.path.join(HERE, "make_dists.py"), "--out=" + tmp], stdout=subprocess.DEVNULL, check=True)
-        names = sorted(os.listdir(os.path.join(HERE, "dist")))
-        check(sorted(os.listdir(tmp)) == names, "make_dists.py writes other files than dist/ holds")
-        _, mismatch, errors = filecmp.cmpfiles(tmp, os.path.join(HERE, "dist"), names, shallow=False)
+        names = sorted(os.listdir(os.path.join(HERE, "packages")))
+        check(sorted(os.listdir(tmp)) == names, "make_dists.py writes other files than packages/ holds")
+        _, mismatch, errors = filecmp.cmpfiles(tmp, os.path.join(HERE, "packages"), names, shallow=False)
         check(not (mismatch or errors), "make_dists.py does not reproduce %s" % (mismatch + errors))
         for v in ("0.7", "0.8"):
             root = os.path.join(HERE, "releases", v)
@@ -230,11 +230,11 @@ def check_dists():
                     if n.endswith(".py"):
                         with open(os.path.join(dirpath, n), "rb") as f:
                             tree[os.path.relpath(os.path.join(dirpath, n), root).replace(os.sep, "/")] = f.read()
-            with tarfile.open(os.path.join(HERE, "dist", "tinybot-%s.tar.gz" % v)) as t:
+            with tarfile.open(os.path.join(HERE, "packages", "tinybot-%s.tar.gz" % v)) as t:
                 sd = {m.name.split("/", 1)[1]: t.extractfile(m).read() for m in t.getmembers()
                       if m.isfile() and m.name.endswith(".py") and not m.name.endswith("/setup.py")}
-            check(sd == tree, "dist/tinybot-%s.tar.gz does not hold releases/%s" % (v, v))
-            whl = os.path.join(HERE, "dist", "tinybot-%s-py2.py3-none-any.whl" % v)
+            check(sd == tree, "packages/tinybot-%s.tar.gz does not hold releases/%s" % (v, v))
+            whl = os.path.join(HERE, "packages", "tinybot-%s-py2.py3-none-any.whl" % v)
             with zipfile.ZipFile(whl) as z:
                 wh = {n: z.read(n) for n in z.namelist() if n.endswith(".py")}
             check(wh == tree, "%s does not hold releases/%s" % (os.path.basename(whl), v))
