@@ -117,6 +117,35 @@ def check_reproducible():
         shutil.rmtree(tmp)
 
 
+COMPILE = r"""
+import sys
+bad = []
+for path in sys.argv[1:]:
+    try:
+        compile(open(path, "rb").read(), path, "exec")
+    except SyntaxError as e:
+        bad.append("%s:%s" % (path.split("/releases/")[1], e.lineno))
+sys.stdout.write(" ".join(bad))
+"""
+
+
+def check_syntax():
+    """1.0 is Python 2 only, 2.0 Python 3 only, as the README says (which lines fail where)."""
+    def bad(exe, ver, release):
+        root = os.path.join(HERE, "releases", release, "oldbot")
+        files = sorted(os.path.join(root, n) for n in os.listdir(root) if n.endswith(".py"))
+        return subprocess.run([exe, "-B", "-c", COMPILE] + files, stdout=subprocess.PIPE, universal_newlines=True,
+                              env=dict(os.environ, PYENV_VERSION=ver), check=True).stdout
+    check(bad("python2.7", "2.7.18", "1.0") == "", "1.0 does not compile on Python 2.7")
+    got = bad("python3.6", "3.6.15", "1.0")
+    check(got == "1.0/oldbot/changes.py:18 1.0/oldbot/status.py:31", "1.0 on Python 3.6: %r" % got)
+    got = bad(sys.executable, "", "1.0")
+    check(got == "1.0/oldbot/changes.py:30 1.0/oldbot/status.py:31", "1.0 on Python 3.11: %r" % got)
+    check(bad("python3.6", "3.6.15", "2.0") == "", "2.0 does not compile on Python 3.6")
+    got = bad("python2.7", "2.7.18", "2.0")
+    check(got == "2.0/oldbot/changes.py:19", "2.0 on Python 2.7: %r" % got)
+
+
 def main():
     with io.open(os.path.join(HERE, "expected.json"), encoding="utf-8") as f:
         doc = json.load(f)
@@ -124,6 +153,7 @@ def main():
         check_scenario(sc)
     check_opcodes(doc)
     check_reproducible()
+    check_syntax()
     for f in failures:
         print("FAIL " + f)
     print("%d scenarios, %d failures" % (len(doc["scenarios"]), len(failures)))

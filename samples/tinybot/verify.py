@@ -246,6 +246,35 @@ def check_dists():
         shutil.rmtree(tmp)
 
 
+COMPILE = r"""
+import sys
+bad = []
+for path in sys.argv[1:]:
+    try:
+        compile(open(path, "rb").read(), path, "exec")
+    except SyntaxError as e:
+        bad.append("%s:%s" % (path, e.lineno))
+sys.stdout.write(" ".join(bad))
+"""
+
+
+def check_source_compat():
+    """Every release compiles on Python 2.7 and 3.6 (the sources claim 2.7 and 3.6+)."""
+    files = []
+    for v in sorted(os.listdir(os.path.join(HERE, "releases"))):
+        for dirpath, dirnames, names in os.walk(os.path.join(HERE, "releases", v)):
+            dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+            files.extend(os.path.join(dirpath, n) for n in names if n.endswith(".py"))
+    for exe, ver in (("python2.7", "2.7.18"), ("python3.6", "3.6.15")):
+        try:
+            out = subprocess.run([exe, "-B", "-c", COMPILE] + sorted(files), stdout=subprocess.PIPE,
+                                 env=dict(os.environ, PYENV_VERSION=ver), universal_newlines=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            failures.append("cannot run %s: %s" % (exe, e))
+            continue
+        check(out == "", "does not compile on %s: %s" % (exe, out))
+
+
 def main():
     with io.open(os.path.join(HERE, "expected.json"), encoding="utf-8") as f:
         doc = json.load(f)
@@ -253,6 +282,7 @@ def main():
         check_scenario(sc, doc["pickles"])
     check_reproducible()
     check_dists()
+    check_source_compat()
     for f in failures:
         print("FAIL " + f)
     print("%d scenarios, %d failures" % (len(doc["scenarios"]), len(failures)))
