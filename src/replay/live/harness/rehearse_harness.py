@@ -98,8 +98,10 @@ def set_rlimits(limits):
         res = getattr(resource, name, None)
         if res is None:
             continue
+        # CPU: the soft limit sends SIGXCPU (reported as such), the hard one a second later SIGKILL.
+        hard = int(value) + 1 if name == 'RLIMIT_CPU' else int(value)
         try:
-            resource.setrlimit(res, (int(value), int(value)))
+            resource.setrlimit(res, (int(value), hard))
             done.append(name)
         except (ValueError, OSError) as e:
             return '%s: %s' % (name, e)
@@ -265,6 +267,7 @@ def placeholder_for(module, name):
     if key not in _placeholders:
         cls = type(str(name.split('.')[-1] or 'Missing'), (Placeholder,), {})
         cls.__module__ = str(module)
+        cls._rehearse_key = key  # (module, name) exactly as the snapshot spells it
         _placeholders[key] = cls
     return _placeholders[key]
 
@@ -294,7 +297,8 @@ class Lookup(object):
             if key not in self.seen:
                 self.seen[key] = 'refused'
                 self.refused.append(key)
-                emit('global', module=module, name=name, status='refused')
+                if self.scan_only:  # reported once, by the scan
+                    emit('global', module=module, name=name, status='refused')
             if self.scan_only or not self.trusted:
                 return placeholder_for(module, name)
         if self.scan_only:
@@ -678,6 +682,18 @@ def run_renders(objects, lookup, profile):
             emit('render', ok=False, method=method, error=format_exc_info(sys.exc_info()), **fields)
 
 
+def emit_placeholder_instances(objects, wanted):
+    """Where the placeholders ended up: the object paths of each class that did not load."""
+    placeholders = {}
+    for p, o in objects:
+        if isinstance(o, Placeholder):
+            key = type(o)._rehearse_key
+            if wanted(key):
+                placeholders.setdefault(key, []).append(p)
+    for (m, n), ps in sorted(placeholders.items()):
+        emit('placeholder-instances', module=m, name=n, count=len(ps), paths=ps[:20])
+
+
 # ---------------------------------------------------------------------------------------------
 
 def main():
@@ -743,7 +759,9 @@ def main():
     # of the snapshot's code (or the release's) runs.
     scan = Lookup(allowed, trusted, scan_only=True)
     try:
-        load_pickle(data, scan, encoding)
+        scanned = load_pickle(data, scan, encoding)
+        refused = set(scan.refused)
+        emit_placeholder_instances(walk(scanned), lambda key: key in refused)
     except Exception:
         emit('load-exception', phase='scan', error=format_exc_info(sys.exc_info()))
         emit('done', stage='scan')
@@ -765,12 +783,7 @@ def main():
         return
     objects = walk(root)
     paths = dict((id(o), p) for p, o in objects)
-    placeholders = {}
-    for p, o in objects:
-        if isinstance(o, Placeholder):
-            placeholders.setdefault((type(o).__module__, type(o).__name__), []).append(p)
-    for (m, n), ps in sorted(placeholders.items()):
-        emit('placeholder-instances', module=to_text(m), name=to_text(n), count=len(ps), paths=ps[:20])
+    emit_placeholder_instances(objects, lambda key: key not in scan.refused)
     emit('loaded', objects=len(objects), versioned=len(styles.versionedsToUpgrade) if styles else 0)
 
     if styles is not None and len(styles.versionedsToUpgrade):
