@@ -41,6 +41,7 @@ test('target v2: every problem of the snapshot is reported, with real tracebacks
   assert.deepEqual(
     out.findings.map((f) => [f.code, f.class, f.attribute ?? '', f.count]),
     [
+      ['load-exception', 'shop.models.Tag', '', 2],
       ['missing-attribute', 'shop.models.Item', 'price', 3],
       ['missing-class', 'shop.models.Coupon', '', 1],
       ['missing-module', 'shop.legacy.OldThing', '', 1],
@@ -52,7 +53,11 @@ test('target v2: every problem of the snapshot is reported, with real tracebacks
     assert.deepEqual(f.engines, ['live']);
     assert.deepEqual(f.snapshots, ['inventory.tap']);
   }
-  const [missingAttr, missingClass, missingModule, upgradeExc] = out.findings;
+  const [loadExc, missingAttr, missingClass, missingModule, upgradeExc] = out.findings;
+  // __setstate__ raising is isolated per object: the rest of the snapshot still loads.
+  assert.deepEqual(loadExc!.paths, ["root['main'].tags[0]", "root['main'].tags[1]"]);
+  assert.deepEqual(loadExc!.evidence.map((e) => [e.file, e.line]), [['shop/models.py', 47]]);
+  assert.match(loadExc!.message, /__setstate__ raised KeyError: 'label'/);
   // Paths in the decoder's format, shortest by BFS.
   assert.deepEqual(missingAttr!.paths, ["root['main'].items[0]", "root['main'].items[1]", "root['spare'].items[0]"]);
   assert.deepEqual(missingClass!.paths, ["root['main'].coupons[0]"]);
@@ -127,7 +132,7 @@ test('compressed snapshots: refused as file, loaded from the bytes the caller de
     assert.deepEqual(asFile.findings, []);
     const asBytes = await runLiveReplay(shop('v2', { snapshot: gz, snapshotBytes: raw, basedir: path.dirname(SHOP_SNAPSHOT) }));
     assert.equal(asBytes.skipped, undefined);
-    assert.equal(asBytes.findings.length, 5);
+    assert.equal(asBytes.findings.length, 6);
     assert.equal(Object.values(asBytes.renders).filter((r) => r.text).length, 3);
     assert.equal(asBytes.snapshotUnchanged, true);
   } finally {
@@ -147,7 +152,7 @@ test('never live: a .tas file, a snapshot flagged unsafe (unless trusted)', { sk
     assert.deepEqual(flagged.findings, []);
     const trusted = await runLiveReplay(shop('v2', { flaggedUnsafe: true, trusted: true }));
     assert.equal(trusted.skipped, undefined);
-    assert.equal(trusted.findings.length, 5);
+    assert.equal(trusted.findings.length, 6);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

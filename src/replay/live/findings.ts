@@ -146,6 +146,19 @@ export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext):
         });
         break;
       }
+      case 'setstate-exception': {
+        const err = pyError(e.error);
+        if (!err) break;
+        c.add({
+          code: 'load-exception',
+          class: str(e.class),
+          message: `${str(e.class)}.__setstate__ raised ${err.type}: ${err.message} while loading`,
+          paths: [str(e.path) ?? '?'],
+          evidence: releaseEvidence(err, ctx.releaseRoots, 'traceback'),
+          details: { traceback: err.traceback },
+        });
+        break;
+      }
       case 'upgrade': {
         if (e.ok) break;
         const cls = str(e.class) ?? '?';

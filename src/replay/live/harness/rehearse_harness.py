@@ -283,6 +283,8 @@ class Lookup(object):
         self.ref_of = {}  # id(class) -> 'module.name' as the snapshot spells it
         self.refused = []
         self.failures = []
+        self.guards = {}  # id(class) -> guarded subclass
+        self.setstate_errors = []  # (ref, obj, error)
 
     def is_allowed(self, module, name):
         if (module, name) in SAFE_GLOBALS:
@@ -323,7 +325,45 @@ class Lookup(object):
             emit('global', module=module, name=name, status='ok',
                  real=to_text('%s.%s' % (getattr(obj, '__module__', module), getattr(obj, '__name__', name))))
         self.ref_of.setdefault(id(obj), module + '.' + name)
+        if module.split('.')[0] in self.allowed:
+            obj = self.guarded(obj, module + '.' + name)
         return obj
+
+    def guarded(self, cls, ref):
+        """The class, with its __setstate__ isolated: an exception is recorded, not fatal.
+
+        Returns a subclass whose __setstate__ calls the real one under try/except and then sets
+        the instance's class back to the real class, so nothing after loading can tell. Only for
+        new-style classes of the release that define __setstate__.
+        """
+        orig = getattr(cls, '__setstate__', None)
+        if orig is None or not isinstance(cls, type) or issubclass(cls, Placeholder):
+            return cls
+        if id(cls) in self.guards:
+            return self.guards[id(cls)]
+        errors = self.setstate_errors
+
+        def __setstate__(self, state):
+            try:
+                orig(self, state)
+            except Exception:
+                errors.append((ref, self, format_exc_info(sys.exc_info())))
+                if isinstance(state, dict) and not self.__dict__:
+                    self.__dict__.update(state)
+            finally:
+                try:
+                    self.__class__ = cls
+                except TypeError:
+                    pass
+        try:
+            sub = type(cls)(cls.__name__, (cls,), {'__setstate__': __setstate__, '__module__': cls.__module__,
+                                                   '__slots__': ()} if '__slots__' in cls.__dict__ else
+                            {'__setstate__': __setstate__, '__module__': cls.__module__})
+        except Exception:
+            return cls
+        self.guards[id(cls)] = sub
+        self.ref_of.setdefault(id(sub), ref)
+        return sub
 
     def _record(self, key, status, info):
         if key in self.seen:
@@ -784,6 +824,8 @@ def main():
     objects = walk(root)
     paths = dict((id(o), p) for p, o in objects)
     emit_placeholder_instances(objects, lambda key: key not in scan.refused)
+    for ref, obj, error in lookup.setstate_errors:
+        emit('setstate-exception', path=paths.get(id(obj), '?'), error=error, **{'class': ref})
     emit('loaded', objects=len(objects), versioned=len(styles.versionedsToUpgrade) if styles else 0)
 
     if styles is not None and len(styles.versionedsToUpgrade):
