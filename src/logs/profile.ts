@@ -8,7 +8,8 @@ export interface AttachSpec {
   class: string;
   attr: string;
   /**
-   * The value: `$BASEDIR` (the sandbox's copy of the basedir), a JSON scalar, or an object
+   * The value: `$BASEDIR` (the sandbox's copy of the basedir), `$BASEDIR_NAME` (the original
+   * basedir's folder name, e.g. a Buildbot builder's name), a JSON scalar, or an object
    * (becomes a stub object whose attributes are its keys; `$BASEDIR` allowed as a value).
    */
   value: string | number | boolean | null | Record<string, string | number | boolean | null>;
@@ -33,7 +34,8 @@ export interface LogProfile {
  * Buildbot-style masters: `*LogFile` objects keep metadata in the pickle and their text in a
  * basedir file; `getTextWithHeaders()` (all channels) is preferred over `getText()`. The file is
  * found through `step.build.builder.basedir`, and `build.builder` is set by the master after
- * loading, so a stub builder pointing at the basedir copy is attached to builds that lack one.
+ * loading, so a stub builder (basedir: the copy; name: the folder's name, which Buildbot derives
+ * from the builder's name) is attached to builds that lack one.
  */
 export const BUILDBOT_PROFILE: LogProfile = {
   name: 'buildbot',
@@ -42,7 +44,7 @@ export const BUILDBOT_PROFILE: LogProfile = {
   nameAttr: 'name',
   attach: [
     { class: '*BuilderStatus', attr: 'basedir', value: '$BASEDIR' },
-    { class: '*BuildStatus', attr: 'builder', value: { basedir: '$BASEDIR' } },
+    { class: '*BuildStatus', attr: 'builder', value: { basedir: '$BASEDIR', name: '$BASEDIR_NAME' } },
   ],
 };
 

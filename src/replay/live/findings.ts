@@ -95,6 +95,7 @@ class Collector {
 export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext): Finding[] {
   const c = new Collector(ctx);
   const placeholderPaths = new Map<string, { count: number; paths: string[] }>();
+  const gapMissing = new Map<string, string[]>();
   for (const e of events) {
     if (e.event === 'placeholder-instances') {
       placeholderPaths.set(`${str(e.module)}.${str(e.name)}`, { count: Number(e.count), paths: (e.paths as string[]) ?? [] });
@@ -187,34 +188,55 @@ export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext):
           message: `${str(e.failedStep) ?? 'the upgrade'} raised ${err.type}: ${err.message}; the object is left half-upgraded (${consumed.length} version key(s) consumed, ${notRun.length} step(s) not run)`,
           paths: [p],
           evidence: releaseEvidence(err, ctx.releaseRoots, 'upgrade'),
-          details: { traceback: err.traceback, failedStep: e.failedStep, consumedKeys: consumed, stepsNotRun: notRun, halfUpgraded: true },
+          details: {
+            traceback: err.traceback,
+            method: str(e.failedStep)?.split('.').pop(),
+            failedStep: e.failedStep,
+            consumedKeys: consumed,
+            stepsNotRun: notRun,
+            halfUpgraded: true,
+          },
         });
         break;
       }
       case 'gap': {
         const base = str(e.base) ?? '?';
+        const method = `upgradeToVersion${Number(e.version)}`;
+        const key = `${str(e.class)}|${base}`;
+        const missing = gapMissing.get(key) ?? [];
+        if (!missing.includes(method)) missing.push(method);
+        gapMissing.set(key, missing);
         c.add({
           code: 'upgrade-gap',
           class: str(e.class),
-          attribute: `upgradeToVersion${Number(e.version)}`,
-          message: `${base} has no upgradeToVersion${Number(e.version)}: Twisted logged "Warning: cannot upgrade" and skipped the step`,
+          message: `${base} has no ${missing.join(', ')}: Twisted logged "Warning: cannot upgrade" and skipped the step`,
           paths: [str(e.path) ?? '?'],
           evidence: [],
-          details: { base, version: e.version },
+          // Same names as samples/tinybot/expected.json.
+          details: { base, missing, saved: e.saved, current: e.current },
         });
         break;
       }
       case 'orphan-key': {
-        for (const k of (e.keys as string[]) ?? []) {
-          c.add({
-            code: 'version-key-orphaned',
-            class: str(e.class),
-            attribute: k,
-            message: `after the upgrade the object still carries ${k}: no class in its MRO has that path (moved or renamed?), so its upgrade chain ran from the start`,
-            paths: [str(e.path) ?? '?'],
-            evidence: [],
-          });
-        }
+        const keys = (e.keys as string[]) ?? [];
+        const now = (e.now as Array<{ class: string; current: number }>) ?? [];
+        const rerun = (e.rerun as string[]) ?? [];
+        c.add({
+          code: 'version-key-orphaned',
+          class: str(e.class),
+          message: `after the upgrade the object still carries ${keys.join(', ')}: no class in its MRO has that path any more (now ${now.map((n) => n.class).join(', ') || '?'}), so its saved version was ignored${rerun.length ? ` and ${rerun.join(', ')} re-ran` : ''}`,
+          paths: [str(e.path) ?? '?'],
+          evidence: [],
+          // Same names as samples/tinybot/expected.json.
+          details: {
+            savedKey: keys[0],
+            savedVersion: (e.saved as Record<string, unknown>)?.[keys[0] ?? ''],
+            nowQualified: now[now.length - 1]?.class,
+            reruns: rerun.map((r) => r.split('.').pop()),
+            rerunQualified: rerun,
+            ...(keys.length > 1 ? { savedKeys: keys } : {}),
+          },
+        });
         break;
       }
       case 'missing-attribute': {
@@ -230,17 +252,40 @@ export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext):
       }
       case 'probe': {
         if (e.ok) break;
+        const cls = str(e.class);
+        if (e.absent) {
+          c.add({
+            code: 'not-checked' as FindingCode,
+            class: cls,
+            attribute: `${str(e.method)}()`,
+            message: `probe ${cls}.${str(e.method)}() not run: the target's class has no such method`,
+            paths: [str(e.path) ?? '?'],
+            evidence: [],
+          });
+          break;
+        }
         const err = pyError(e.error);
         if (!err) break;
-        const cls = str(e.class);
-        if (err.type === 'AttributeError') {
+        if (err.type === 'AttributeError' && e.stub) {
+          c.add({
+            code: 'not-checked' as FindingCode,
+            class: cls,
+            attribute: `${str(e.method)}()`,
+            message: `probe ${cls}.${str(e.method)}() needs .${attributeOfError(err.message) ?? '?'} on an object the app re-attaches after loading (the sandbox's stand-in lacks it): not checked`,
+            paths: [str(e.path) ?? '?'],
+            evidence: releaseEvidence(err, ctx.releaseRoots, 'traceback'),
+            details: { traceback: err.traceback },
+          });
+        } else if (err.type === 'AttributeError') {
           const attr = attributeOfError(err.message);
+          // The object lacking the attribute may be another one than the probed (3.10+ knows it).
+          const lacking = str(e.objClass) ?? cls;
           c.add({
             code: 'missing-attribute',
-            class: cls,
+            class: lacking,
             attribute: attr,
-            message: `after the upgrade, ${cls}.${str(e.method)}() raises AttributeError: ${err.message}`,
-            paths: [str(e.path) ?? '?'],
+            message: `after the upgrade, ${lacking} instances lack .${attr ?? '?'}: ${cls}.${str(e.method)}() raises AttributeError: ${err.message}`,
+            paths: [str(e.objPath) ?? str(e.path) ?? '?'],
             evidence: releaseEvidence(err, ctx.releaseRoots, 'read'),
             details: { traceback: err.traceback, probe: e.method },
           });

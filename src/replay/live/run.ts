@@ -138,6 +138,8 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
       tempdir: tmp,
       snapshot: snapCopy,
       basedir: basedirCopy,
+      // The original folder's name (Buildbot names a builder's folder after the builder).
+      basedirName: path.basename(basedir),
       releasePaths: releaseRoots,
       libs,
       allowedModules: opts.allowedModules,

@@ -613,9 +613,17 @@ def run_upgrades(styles, log, lookup, paths):
         emit('upgrade', ok=error is None, **fields)
         orphans = [k for k in after]
         if orphans and not error:
-            emit('orphan-key', path=path, keys=orphans, **{'class': cname})
+            saved = dict((k, obj.__dict__.get(k)) for k in orphans)
+            emit('orphan-key', path=path, keys=orphans, saved=dict((k, v if isinstance(v, integer_types) else to_text(v))
+                                                                  for k, v in saved.items()),
+                 now=[{'class': p['class'], 'current': p['current']} for p in plan],
+                 rerun=['%s.upgradeToVersion%d' % (c, v) for c, v in ran], **{'class': cname})
+    plans = dict((id(obj), plan) for obj, plan, _, _ in results)
     for obj, base, version in gaps:
-        emit('gap', path=paths.get(id(obj), '?'), base=to_text(base), version=version, **{'class': class_name(obj, lookup)})
+        step = [p for p in plans.get(id(obj), []) if p['class'] == base]
+        emit('gap', path=paths.get(id(obj), '?'), base=to_text(base), version=version,
+             saved=step[0]['saved'] if step else None, current=step[0]['current'] if step else None,
+             **{'class': class_name(obj, lookup)})
     return len(results)
 
 
@@ -623,7 +631,7 @@ def run_upgrades(styles, log, lookup, paths):
 # Probes and renders
 # ---------------------------------------------------------------------------------------------
 
-def run_probes(objects, lookup, expectations, probes):
+def run_probes(objects, lookup, expectations, probes, paths):
     for path, obj in objects:
         if not is_instance_object(obj) or isinstance(obj, Placeholder):
             continue
@@ -640,12 +648,23 @@ def run_probes(objects, lookup, expectations, probes):
             pcls, _, meth = probe.rpartition('.')
             if pcls not in (cname, real):
                 continue
+            if not hasattr(cls, meth):
+                emit('probe', path=path, method=meth, ok=False, absent=True, **{'class': cname})
+                continue
             try:
                 getattr(obj, meth)()
                 emit('probe', path=path, method=meth, ok=True, **{'class': cname})
             except Exception:
-                emit('probe', path=path, method=meth, ok=False, error=format_exc_info(sys.exc_info()),
-                     **{'class': cname})
+                info = sys.exc_info()
+                fields = {'class': cname}
+                # 3.10+: the object that lacked the attribute (often not the probed one).
+                lacking = getattr(info[1], 'obj', None) if isinstance(info[1], AttributeError) else None
+                if isinstance(lacking, Stub):
+                    fields['stub'] = True
+                if lacking is not None:
+                    fields['objClass'] = class_name(lacking, lookup)
+                    fields['objPath'] = paths.get(id(lacking))
+                emit('probe', path=path, method=meth, ok=False, error=format_exc_info(info), **fields)
 
 
 _MAX_RENDER = 4 * 1024 * 1024
@@ -659,7 +678,15 @@ def _matches(patterns, names):
     return False
 
 
-def run_attachments(objects, lookup, profile, basedir):
+def expand(value, basedir, basedir_name):
+    if value == '$BASEDIR':
+        return basedir
+    if value == '$BASEDIR_NAME':
+        return basedir_name
+    return value
+
+
+def run_attachments(objects, lookup, profile, basedir, original_basedir_name):
     """Re-attach what the app sets from outside after loading (e.g. Buildbot's build.builder)."""
     for spec in profile.get('attach') or []:
         for path, obj in objects:
@@ -672,11 +699,9 @@ def run_attachments(objects, lookup, profile, basedir):
             attr = spec['attr']
             if spec.get('onlyIfMissing', True) and attr in getattr(obj, '__dict__', {}):
                 continue
-            value = spec.get('value')
-            if value == '$BASEDIR':
-                value = basedir
-            elif isinstance(value, dict):
-                value = Stub(dict((k, basedir if v == '$BASEDIR' else v) for k, v in value.items()))
+            value = expand(spec.get('value'), basedir, original_basedir_name)
+            if isinstance(value, dict):
+                value = Stub(dict((k, expand(v, basedir, original_basedir_name)) for k, v in value.items()))
             try:
                 setattr(obj, attr, value)
             except Exception:
@@ -833,10 +858,13 @@ def main():
         emit('upgraded', objects=n)
     elif styles is None and cfg.get('needsTwisted'):
         emit('stopped', reason='the snapshot uses twisted.persisted.styles but Twisted is not importable')
-    run_probes(objects, lookup, cfg.get('expectations') or {}, cfg.get('probes') or [])
     profile = cfg.get('logProfile')
+    # What the app re-attaches after loading comes first: probes and renders see the objects as
+    # the running app would.
     if profile:
-        run_attachments(objects, lookup, profile, cfg.get('basedir') or tempdir)
+        run_attachments(objects, lookup, profile, cfg.get('basedir') or tempdir, cfg.get('basedirName') or '')
+    run_probes(objects, lookup, cfg.get('expectations') or {}, cfg.get('probes') or [], paths)
+    if profile:
         run_renders(objects, lookup, profile)
     emit('done', stage='complete')
 
