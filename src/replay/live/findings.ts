@@ -88,7 +88,8 @@ class Collector {
       const paths = [...(this.allPaths.get(key) ?? [])].sort();
       return { ...f, count: Math.max(f.count, paths.length), paths: paths.slice(0, MAX_PATHS) };
     });
-    return out.sort((a, b) => findingKey(a).localeCompare(findingKey(b)));
+    // Code-point order, not localeCompare: the same on every machine, so reports diff.
+    return out.sort((a, b) => (findingKey(a) < findingKey(b) ? -1 : findingKey(a) > findingKey(b) ? 1 : 0));
   }
 }
 
@@ -141,6 +142,9 @@ export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext):
         c.add({
           code: 'load-exception',
           message: `loading the snapshot raised ${err.type}: ${err.message}`,
+          ...(err.type === 'UnicodeDecodeError'
+            ? { suggestion: "a Python 2 str with non-ASCII bytes: load with pickle.load(f, encoding='latin1') (never fails; UTF-8 text in a Python 2 str then shows as mojibake)" }
+            : {}),
           paths: [],
           evidence: releaseEvidence(err, ctx.releaseRoots, 'traceback'),
           details: { traceback: err.traceback, phase: e.phase },

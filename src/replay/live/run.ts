@@ -145,7 +145,7 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
       allowedModules: opts.allowedModules,
       trusted: Boolean(opts.trusted),
       needsTwisted: Boolean(opts.needsTwisted),
-      encoding: opts.encoding ?? 'latin1',
+      encoding: opts.encoding ?? 'ASCII',
       expectations: opts.expectations ?? {},
       probes: opts.probes ?? [],
       logProfile: opts.logProfile ?? null,

@@ -37,7 +37,11 @@ export interface LiveOptions {
   flaggedUnsafe?: boolean;
   /** Set when the snapshot names twisted.persisted.styles (so a Python without Twisted is a skip). */
   needsTwisted?: boolean;
-  /** Python 3's Unpickler `encoding=` for Python 2 `str` values (default 'latin1'). */
+  /**
+   * Python 3's Unpickler `encoding=` for Python 2 `str` values. Default 'ASCII', pickle.load's
+   * own default, i.e. what a restart that calls `pickle.load(f)` does; 'latin1' never fails,
+   * 'bytes' turns every key into bytes (all version keys orphaned).
+   */
   encoding?: string;
   /** Wall-clock limit for the whole child process (default 120 000 ms). */
   timeoutMs?: number;

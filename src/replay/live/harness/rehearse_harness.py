@@ -410,7 +410,8 @@ def _key_literal(key):
         return repr(key)
     if isinstance(key, integer_types):
         return str(key)
-    if isinstance(key, string_types):
+    if isinstance(key, string_types) or isinstance(key, bytes_type):
+        # A Python 2 str loaded as bytes is still the decoder's string key.
         return "'" + to_text(key).replace('\\', '\\\\').replace("'", "\\'") + "'"
     return None
 
@@ -432,7 +433,7 @@ def children(obj):
         d = getattr(obj, '__dict__', None)
         if isinstance(d, dict):
             for k, v in list(d.items()):
-                if isinstance(k, string_types):
+                if isinstance(k, string_types) or isinstance(k, bytes_type):
                     yield '.' + to_text(k), v
 
 
@@ -519,6 +520,18 @@ def upgrade_plan(obj, styles):
         plan.append({'class': qual(b), 'key': key, 'saved': saved, 'current': b.persistenceVersion,
                      'keyPresent': key in d, 'steps': steps})
     return plan
+
+
+def is_version_key(k):
+    t = to_text(k) if isinstance(k, (bytes_type, text_type)) else ''
+    return t == 'persistenceVersion' or t.endswith('.persistenceVersion')
+
+
+def key_repr(k):
+    """A key as text; a bytes key (Python 3) shown as b'...' so it is told apart from a str key."""
+    if not PY2 and isinstance(k, bytes):
+        return to_text(repr(k))
+    return to_text(k)
 
 
 def version_keys(d):
@@ -611,9 +624,14 @@ def run_upgrades(styles, log, lookup, paths):
             fields['consumed'] = [k for k in before if k not in after]
             fields['notRun'] = not_run
         emit('upgrade', ok=error is None, **fields)
-        orphans = [k for k in after]
-        if orphans and not error:
-            saved = dict((k, obj.__dict__.get(k)) for k in orphans)
+        # Orphaned: a version key no class of the MRO looks at (moved class, or a bytes key from
+        # a Python 2 pickle loaded with encoding='bytes'). Keys of bases that an exception kept
+        # from running are not orphans.
+        plan_keys = set(p['key'] for p in plan)
+        orphans = sorted(key_repr(k) for k in obj.__dict__.keys()
+                         if is_version_key(k) and not (isinstance(k, string_types) and k in plan_keys))
+        if orphans:
+            saved = dict((key_repr(k), v) for k, v in obj.__dict__.items() if key_repr(k) in orphans)
             emit('orphan-key', path=path, keys=orphans, saved=dict((k, v if isinstance(v, integer_types) else to_text(v))
                                                                   for k, v in saved.items()),
                  now=[{'class': p['class'], 'current': p['current']} for p in plan],
@@ -818,7 +836,7 @@ def main():
         data = f.read()
     allowed = cfg.get('allowedModules') or []
     trusted = bool(cfg.get('trusted'))
-    encoding = cfg.get('encoding') or 'latin1'
+    encoding = cfg.get('encoding') or 'ASCII'
 
     # Pass 1: every class reference replaced by a placeholder: finds refused globals before any
     # of the snapshot's code (or the release's) runs.
