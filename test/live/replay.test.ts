@@ -61,6 +61,7 @@ test('target v2: every problem of the snapshot is reported, with real tracebacks
   // Paths in the decoder's format, shortest by BFS.
   assert.deepEqual(missingAttr!.paths, ["root['main'].items[0]", "root['main'].items[1]", "root['spare'].items[0]"]);
   assert.deepEqual(missingClass!.paths, ["root['main'].coupons[0]"]);
+  assert.match(String(missingClass!.details?.error), /^AttributeError: Can't get attribute 'Coupon' on <module 'shop.models'/);
   assert.deepEqual(missingModule!.paths, ["root['main'].legacy"]);
   // The probe's traceback points into the release; the upgrade's too.
   assert.deepEqual(missingAttr!.evidence.map((e) => [e.file, e.line]), [['shop/models.py', 38]]);

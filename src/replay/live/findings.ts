@@ -117,6 +117,7 @@ export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext):
             code: 'missing-module',
             message: `module ${str(e.module)} does not exist in the target (import failed: ${err?.message ?? 'not found'})`,
             suggestion: `keep a module ${str(e.module)} that re-exports ${str(e.name)}, or register the old name in sys.modules before loading`,
+            ...(err ? { details: { error: `${err.type}: ${err.message}` } } : {}),
           });
         } else if (e.status === 'missing-class') {
           c.add({
@@ -124,6 +125,7 @@ export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext):
             code: 'missing-class',
             message: `module ${str(e.module)} has no ${str(e.name)} in the target`,
             suggestion: `keep ${str(e.name)} (or an alias to its replacement) in ${str(e.module)}`,
+            ...(err ? { details: { error: `${err.type}: ${err.message}` } } : {}),
           });
         } else if (e.status === 'import-exception' && err) {
           c.add({

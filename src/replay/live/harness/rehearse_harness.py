@@ -291,7 +291,9 @@ class Lookup(object):
             return True
         return module.split('.')[0] in self.allowed
 
-    def __call__(self, module, name):
+    def __call__(self, module, name, resolve=None):
+        """resolve: the Unpickler's own find_class (Python 3: applies the Python 2 name mapping,
+        __builtin__ -> builtins and so on); None imports directly (Python 2)."""
         module = to_text(module)
         name = to_text(name)
         key = (module, name)
@@ -306,20 +308,26 @@ class Lookup(object):
         if self.scan_only:
             return placeholder_for(module, name)
         try:
-            __import__(module)
-            mod = sys.modules[module]
+            if resolve is None:
+                __import__(module)
+            else:
+                obj = resolve()
+        except AttributeError:
+            self._record(key, 'missing-class', format_exc_info(sys.exc_info()))
+            return placeholder_for(module, name)
         except Exception:
             info = format_exc_info(sys.exc_info())
             missing = info['type'] in ('ImportError', 'ModuleNotFoundError') and _names_module(info['message'], module)
             self._record(key, 'missing-module' if missing else 'import-exception', info)
             return placeholder_for(module, name)
-        obj = mod
-        try:
-            for part in name.split('.'):
-                obj = getattr(obj, part)
-        except AttributeError:
-            self._record(key, 'missing-class', None)
-            return placeholder_for(module, name)
+        if resolve is None:
+            obj = sys.modules[module]
+            try:
+                for part in name.split('.'):
+                    obj = getattr(obj, part)
+            except AttributeError:
+                self._record(key, 'missing-class', None)
+                return placeholder_for(module, name)
         if key not in self.seen:
             self.seen[key] = 'ok'
             emit('global', module=module, name=name, status='ok',
@@ -396,7 +404,7 @@ def load_pickle(data, lookup, encoding):
 
     class TolerantUnpickler(pickle.Unpickler):
         def find_class(self, module, name):
-            return lookup(module, name)
+            return lookup(module, name, lambda: pickle.Unpickler.find_class(self, module, name))
     kwargs = {'encoding': encoding} if encoding else {}
     return TolerantUnpickler(io.BytesIO(data), **kwargs).load()
 
