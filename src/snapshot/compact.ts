@@ -357,10 +357,20 @@ export class CompactGraph implements SnapshotGraph {
     }
   }
 
+  /** Whether `keyLiteral` would render the key (decided from kinds alone: no text decoding). */
+  private isLiteralKey(id: NodeId): boolean {
+    const k = this.kinds[id]!;
+    if (k <= K.BYTES) return true; // none, bools, ints, floats, str, bytes
+    if (k !== K.TUPLE || this.B[id]! > 8) return false;
+    const s = this.A[id]!;
+    for (let i = s; i < s + this.B[id]!; i++) if (this.kinds[this.csr[i]!]! > K.BYTES) return false;
+    return true;
+  }
+
   /** Pushes the dict-style edge codes of `count` key/value slots from `start`. */
   private dictEdgeSlots(start: number, count: number, out: number[]): void {
     for (let i = start; i + 1 < start + count; i += 2) {
-      if (this.keyLiteral(this.csr[i]!) === undefined) out.push(i);
+      if (!this.isLiteralKey(this.csr[i]!)) out.push(i);
       out.push(i + 1);
     }
   }
@@ -419,8 +429,8 @@ export class CompactGraph implements SnapshotGraph {
     const entry = rel >> 1;
     const to = this.csr[code]!;
     if ((rel & 1) === 0) return { via: 'inner', label: `key-object:${entry}`, to };
-    const lit = this.keyLiteral(this.csr[code - 1]!);
-    return lit === undefined ? { via: 'value-of', key: String(entry), to } : { via: 'key', key: lit, to };
+    const key = this.csr[code - 1]!;
+    return this.isLiteralKey(key) ? { via: 'key', key: this.keyLiteral(key)!, to } : { via: 'value-of', key: String(entry), to };
   }
 
   /** The edge from `parent` with code `code` (one of `edgeCodes(parent)`). */
