@@ -216,9 +216,9 @@ class Machine {
     return id;
   }
 
-  /** A container/instance/call whose children arrive over time (a = head segment, b = tail). */
+  /** A container/instance/call whose children arrive over time (see NodeTable.chain). */
   private chainNode(kind: number): number {
-    return this.node(kind, -1, -1);
+    return kind === K.LIST || kind === K.DICT || kind === K.SET ? this.node(kind, 0, 0) : this.node(kind, -1, -1);
   }
 
   private chainStack(id: number, from: number, to: number, role: number): void {
@@ -768,7 +768,7 @@ class Machine {
       for (const [, v] of [...this.sparse].sort((x, y) => x[0] - y[0])) items.push(v);
     }
     const arr = Int32Array.from(items);
-    const id = this.t.add(K.LIST, this.opPos, -1, -1);
+    const id = this.t.add(K.LIST, this.opPos, 0, 0);
     if (id < 0) return -1;
     if (arr.length > 0) this.t.chain(id, this.t.poolPush(arr, 0, arr.length), arr.length, R.LITEM);
     return id;

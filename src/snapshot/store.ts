@@ -162,8 +162,7 @@ export class NodeTable {
     return start;
   }
 
-  /** Appends a segment `pool[start..start+len)` with `role` to the chain of node `id`. */
-  chain(id: number, start: number, len: number, role: number): void {
+  private newSeg(start: number, len: number, role: number): number {
     const s = this.segCount;
     if (s >= this.segStart.length) {
       this.segStart = grow(this.segStart, s + 1);
@@ -176,6 +175,42 @@ export class NodeTable {
     this.segNext[s] = -1;
     this.segRole[s] = role;
     this.segCount = s + 1;
+    return s;
+  }
+
+  /**
+   * Adds `pool[start..start+len)` to the children of node `id`.
+   * Lists, dicts and sets keep their first run inline (a = start, b = count, b ≥ 0) and extend
+   * it while runs are adjacent; only scattered children spill into a chain of segments
+   * (a = head, b = -(tail + 1)). Instances and calls always chain (a = head, b = tail, -1 = none),
+   * since their segments carry roles.
+   */
+  chain(id: number, start: number, len: number, role: number): void {
+    const k = this.kinds[id]!;
+    if (k === K.LIST || k === K.DICT || k === K.SET) {
+      const a = this.a[id]!;
+      const b = this.b[id]!;
+      if (b >= 0) {
+        if (b === 0) {
+          this.a[id] = start;
+          this.b[id] = len;
+        } else if (start === a + b) {
+          this.b[id] = b + len;
+        } else {
+          const first = this.newSeg(a, b, role);
+          const second = this.newSeg(start, len, role);
+          this.segNext[first] = second;
+          this.a[id] = first;
+          this.b[id] = -(second + 1);
+        }
+      } else {
+        const s = this.newSeg(start, len, role);
+        this.segNext[-b - 1] = s;
+        this.b[id] = -(s + 1);
+      }
+      return;
+    }
+    const s = this.newSeg(start, len, role);
     const tail = this.b[id]!;
     if (tail < 0) this.a[id] = s;
     else this.segNext[tail] = s;
@@ -211,6 +246,7 @@ export class NodeTable {
       const k = kinds[id]!;
       const isObject = k === K.CALL || isInstanceKind(k);
       if (!isObject && k !== K.LIST && k !== K.DICT && k !== K.SET) continue;
+      if (!isObject && b[id]! >= 0) continue; // one inline run: already (start, count)
       const head = a[id]!;
       // One pass: is the chain one run of the pool, in role order?
       let inPlace = true;
