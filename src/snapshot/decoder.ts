@@ -33,6 +33,8 @@ export const DEFAULT_MAX_NODES = 50_000_000;
 export const DEFAULT_MAX_MEMO = 50_000_000;
 /** Memo keys far beyond the entries seen go to a Map; bound it so scattered keys cannot exhaust memory. */
 const MAX_SPARSE_MEMO = 1_000_000;
+/** Largest dense memo (keys below it live in a typed array). */
+const MAX_DENSE_MEMO = 1 << 28;
 
 /** How a REDUCE of a known global makes an instance rather than a call. */
 const IDIOM_RECONSTRUCTOR = 1;
@@ -117,7 +119,8 @@ class Machine {
     this.n = data.length;
     this.t = new NodeTable(data.length, opts.maxNodes ?? DEFAULT_MAX_NODES);
     this.maxMemo = opts.maxMemo ?? DEFAULT_MAX_MEMO;
-    this.memo = new Int32Array(Math.min(this.maxMemo, data.length) + 256);
+    // Memo keys are usually 0, 1, 2, … (one per PUT): a dense array, grown as keys come.
+    this.memo = new Int32Array(Math.min(this.maxMemo, data.length >>> 3) + 256);
   }
 
   private fail(reason: string): never {
@@ -239,6 +242,12 @@ class Machine {
 
   private memoPut(key: number, id: number): void {
     if (key < 0) this.fail('negative memo key');
+    if (key >= this.memo.length && key < MAX_DENSE_MEMO && key < 2 * (this.memoCount + 1024)) {
+      // Grow only for keys near the ones seen: scattered keys (a memo bomb) go to the Map.
+      const m = new Int32Array(Math.min(MAX_DENSE_MEMO, Math.max(key + 1, this.memo.length * 2)));
+      m.set(this.memo);
+      this.memo = m;
+    }
     if (key < this.memo.length) {
       if (this.memo[key] === 0) this.memoCount++;
       this.memo[key] = id + 1;

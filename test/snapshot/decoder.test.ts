@@ -254,3 +254,19 @@ test('hostile but decodable: an OBJ whose class is an int has no classOf', () =>
   assert.equal(n.kind === 'instance' && g.kind(n.cls), 'int');
   assert.equal(g.classOf(g.root), undefined);
 });
+
+test('memo keys beyond the first guess grow the dense memo; every GET finds its PUT', () => {
+  // ] then, for i < n: BININT2 i, LONG_BINPUT 2i, APPEND; then some LONG_BINGETs, APPEND.
+  // Keys reach 2n, well past the first dense guess (input size / 8).
+  const n = 20_000;
+  const parts: number[] = [0x5d];
+  for (let i = 0; i < n; i++) parts.push(0x4d, i & 0xff, i >> 8, 0x72, (2 * i) & 0xff, (2 * i) >> 8, 0, 0, 0x61);
+  for (let i = n - 1; i >= 0; i -= 997) parts.push(0x6a, (2 * i) & 0xff, (2 * i) >> 8, 0, 0, 0x61);
+  parts.push(0x2e);
+  const g = decodePickle(Uint8Array.from(parts), { file: 'memo.pickle' });
+  const root = g.node(g.root);
+  if (root.kind !== 'list') assert.fail('a list');
+  assert.equal(root.items.length, n + Math.ceil(n / 997));
+  assert.equal(root.items[n], root.items[n - 1], 'GET returns the very node PUT stored');
+  assert.equal(g.node(root.items[n + 1]!).kind === 'int' && (g.node(root.items[n + 1]!) as { value: number }).value, n - 1 - 997);
+});
