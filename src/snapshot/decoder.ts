@@ -783,7 +783,7 @@ class Machine {
     return id;
   }
 
-  graph(root: number, data: Uint8Array): SnapshotGraph {
+  graph(root: number, data: Uint8Array, partial = false): SnapshotGraph {
     const opcodes: Record<string, number> = {};
     for (let i = 0; i < 256; i++) if (this.opCounts[i]! > 0) opcodes[opName(i)] = this.opCounts[i]!;
     const info: StreamInfo = {
@@ -793,6 +793,7 @@ class Machine {
       python2Hints: this.python2,
       opcodes,
     };
+    if (partial) info.partial = true;
     const { csr, aux } = this.t.finalize();
     return new CompactGraph({
       data,
@@ -872,13 +873,13 @@ export function decodePickleTolerant(
     if (m) {
       try {
         const root = m.partialRoot();
-        if (root >= 0) return { graph: m.graph(root, data), error };
+        if (root >= 0) return { graph: m.graph(root, data, true), error };
       } catch {
         // fall through to an empty graph
       }
     }
     const empty = new Machine(new Uint8Array(0), { file: opts.file });
     const root = empty.partialRoot();
-    return { graph: empty.graph(root, data), error };
+    return { graph: empty.graph(root, data, true), error };
   }
 }

@@ -190,12 +190,15 @@ test('--partial: a truncated pickle gives what was decoded, under a synthetic ro
   const root = graph.node(graph.root);
   assert.equal(root.kind, 'list');
   assert.equal(graph.offset(graph.root), error.offset);
+  assert.equal(graph.info.partial, true);
+  assert.equal(graph.info.stopOffset, -1);
   assert.ok(root.kind === 'list' && root.items.length > 0);
   assert.ok(graph.nodesOfKind('instance').length > 0, 'the instances decoded before the cut are there');
   exercise(graph);
   // A whole pickle: no error, the real root.
   const whole = decodePickleTolerant(data, { file: 'whole.pickle' });
   assert.equal(whole.error, undefined);
+  assert.equal(whole.graph.info.partial, undefined);
   assert.equal(whole.graph.kind(whole.graph.root), 'dict');
   // Nothing decodable at all: an empty root list and the error.
   const none = decodePickleTolerant(bytes([0xff]), { file: 'x' });
