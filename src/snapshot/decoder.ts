@@ -189,12 +189,14 @@ class Machine {
     return this.mp > 0 ? this.marks[this.mp - 1]! : 0;
   }
 
+  private growStack(): void {
+    const s = new Int32Array(this.stack.length * 2);
+    s.set(this.stack);
+    this.stack = s;
+  }
+
   push(id: number): void {
-    if (this.sp >= this.stack.length) {
-      const s = new Int32Array(this.stack.length * 2);
-      s.set(this.stack);
-      this.stack = s;
-    }
+    if (this.sp >= this.stack.length) this.growStack();
     this.stack[this.sp++] = id;
   }
 
@@ -453,7 +455,8 @@ class Machine {
           this.push(this.node(K.INT, this.i32(), 0));
           break;
         case 0x4b: // BININT1
-          this.push(this.node(K.INT, this.u8(), 0));
+          if (this.pos >= n) this.truncated('argument');
+          this.push(this.node(K.INT, d[this.pos++]!, 0));
           break;
         case 0x4d: // BININT2
           this.push(this.node(K.INT, this.u16(), 0));
@@ -508,10 +511,13 @@ class Machine {
           this.push(this.rangeNode(K.BYTES_PY2, len, 'BINSTRING payload'));
           break;
         }
-        case 0x55: // SHORT_BINSTRING
+        case 0x55: { // SHORT_BINSTRING
           this.python2 = true;
-          this.push(this.rangeNode(K.BYTES_PY2, this.u8(), 'SHORT_BINSTRING payload'));
+          if (this.pos >= n) this.truncated('argument');
+          const len = d[this.pos++]!;
+          this.push(this.rangeNode(K.BYTES_PY2, len, 'SHORT_BINSTRING payload'));
           break;
+        }
         case 0x56: { // UNICODE
           const s = this.pos;
           const e = this.lineEnd();
@@ -703,9 +709,14 @@ class Machine {
         case 0x67: // GET
           this.push(this.memoGet(this.lineInt()));
           break;
-        case 0x68: // BINGET
-          this.push(this.memoGet(this.u8()));
+        case 0x68: { // BINGET — the commonest opcode of real snapshots: inlined
+          if (this.pos >= n) this.truncated('argument');
+          const v = this.memo[d[this.pos++]!]!; // the dense memo always covers keys < 256
+          if (v === 0) this.memoGet(d[this.pos - 1]!); // fails with the reason
+          if (this.sp >= this.stack.length) this.growStack();
+          this.stack[this.sp++] = v - 1;
           break;
+        }
         case 0x6a: // LONG_BINGET
           this.push(this.memoGet(this.u32()));
           break;
@@ -713,7 +724,8 @@ class Machine {
           this.memoPut(this.lineInt(), this.top());
           break;
         case 0x71: // BINPUT
-          this.memoPut(this.u8(), this.top());
+          if (this.pos >= n) this.truncated('argument');
+          this.memoPut(d[this.pos++]!, this.top());
           break;
         case 0x72: // LONG_BINPUT
           this.memoPut(this.u32(), this.top());
