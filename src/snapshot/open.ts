@@ -96,11 +96,13 @@ export function identifySnapshot(file: string, raw: Uint8Array, opts: OpenOption
     }
   }
   if (compression === 'none' && looksEncrypted(raw)) {
+    // Old twistd only ran such files (`twistd -e -f FILE` asks for the passphrase); sob.load
+    // with the passphrase and a save without one is the way to a plain copy.
     throw new UserError(
-      `${file}: looks like an encrypted Twisted snapshot (.etap/.etas: AES with the MD5 of a passphrase, no header); ` +
-        `decrypt it first: with the passphrase, load it once with the Twisted release that wrote it ` +
-        `(twisted.persisted.sob.load(file, style, passphrase)) and save it unencrypted, or run that release's ` +
-        `'twistd --decrypt -f FILE' and save the application again`,
+      `${file}: looks like an encrypted Twisted snapshot (.etap/.etas: AES-ECB keyed by the MD5 of a passphrase, no header); ` +
+        `decrypt it first with the Twisted release that wrote it: ` +
+        `app = twisted.persisted.sob.load('${file}', 'pickle' (or 'source' for .etas), PASSPHRASE), ` +
+        `then sob.IPersistable(app).save(filename='plain.tap') without a passphrase, and inspect the plain copy`,
     );
   }
   const what = compression === 'none' ? 'content' : `${compression}-decompressed content`;

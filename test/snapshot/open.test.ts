@@ -104,3 +104,21 @@ test('identifySnapshot never reads names: the same bytes give the same answer un
   assert.equal(a.kind, 'snapshot');
   assert.equal(b.kind, 'snapshot');
 });
+
+test('fuzz: arbitrary bytes are a snapshot, not a snapshot, or a UserError; never a crash', async () => {
+  const fc = (await import('fast-check')).default;
+  const seeds = [plain, readFileSync(misc('multistream.bz2')), readFileSync(misc('named-like-text.txt')), Buffer.from("app=Instance('a.B', x=1)")];
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(), (which, flips, cut) => {
+      const b = Buffer.from(seeds[which]!);
+      for (const [at, v] of flips) if (b.length) b[at % b.length] = v;
+      const data = b.subarray(0, b.length ? (cut % b.length) + 1 : 0);
+      try {
+        identifySnapshot('fuzz', data);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+      }
+    }),
+    { numRuns: 2000, seed: 7 },
+  );
+});
