@@ -64,6 +64,7 @@ test('a decompression bomb stops at the limit with a clear error', async () => {
     assert.match(e.message, /bomb\.gz: gzip data decompresses to more than 1048576 bytes/);
     return true;
   });
+  await assert.rejects(openSnapshot(misc('bomb.bz2'), { maxBytes: 1 << 20 }), /bomb\.bz2: bzip2 data decompresses to more than 1048576 bytes/);
   const ok = await openSnapshot(misc('bomb.gz'), { maxBytes: 16 << 20 });
   assert.equal(ok.kind, 'not-a-snapshot'); // 8 MiB of zeros: within the limit, and no pickle
 });
