@@ -181,6 +181,30 @@ function benignUse(graph: SnapshotGraph, qual: string, call: NodeId): string | u
   return undefined;
 }
 
+/**
+ * The BUILD gadget: BUILD({'__setstate__': f}) on an object without __setstate__ stores f in its
+ * __dict__, and a second BUILD then calls f(state). Checked only when some string in the
+ * snapshot reads `__setstate__` (cheap), since it needs every instance's edges.
+ */
+function plantedSetstate(graph: SnapshotGraph, report: (callee: NodeId, instance: NodeId, stateArg: NodeId) => void): void {
+  const marker = [...graph.nodesOfKind('str'), ...graph.nodesOfKind('bytes')].some((id) => graph.text(id) === '__setstate__');
+  if (!marker) return;
+  for (const id of graph.nodesOfKind('instance')) {
+    const states = graph.edges(id).filter((e) => e.via === 'inner' && e.label === 'state').map((e) => e.to);
+    for (let i = 0; i + 1 < states.length; i++) {
+      const st = graph.node(states[i]!);
+      const dicts = st.kind === 'dict' ? [st] : st.kind === 'tuple' ? st.items.map((x) => graph.node(x)).filter((n) => n.kind === 'dict') : [];
+      for (const d of dicts) {
+        if (d.kind !== 'dict') continue;
+        for (const [k, v] of d.entries) if (graph.text(k) === '__setstate__') report(v, id, states[i + 1]!);
+      }
+    }
+  }
+}
+
+/** Characters of each argument shown: enough for a command line or the text inside marshal bytes. */
+const ARG_MAX = 1000;
+
 const CONF_RANK: Record<UnsafeConfidence, number> = { high: 0, medium: 1, low: 2 };
 
 /**
@@ -190,7 +214,7 @@ const CONF_RANK: Record<UnsafeConfidence, number> = { high: 0, medium: 1, low: 2
 export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
   const found: UnsafeCall[] = [];
   const calledGlobals = new Set<NodeId>();
-  const argsText = (ids: NodeId[]): string => ids.map((a) => reprNode(graph, a, { max: 80 })).join(', ');
+  const argsText = (ids: NodeId[]): string => ids.map((a) => reprNode(graph, a, { max: ARG_MAX })).join(', ');
 
   // Snapshots hold millions of instances of a few classes: judge each class reference once.
   const verdicts = new Map<NodeId, { qual: string; rule: UnsafeRule | undefined; safe: boolean } | null>();
@@ -247,7 +271,7 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
     if (n.kind !== 'call') continue;
     judge(n.callable, id, () => {
       const a = graph.node(n.args);
-      return a.kind === 'tuple' ? argsText(a.items) : reprNode(graph, n.args, { max: 80 });
+      return a.kind === 'tuple' ? argsText(a.items) : reprNode(graph, n.args, { max: ARG_MAX });
     }, 'REDUCE');
   }
   // Instances: classOf is cheap; build the node view only for the few that need a closer look.
@@ -266,6 +290,20 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
     // A "class" that is really a function (INST os system, OBJ) is called with the args.
     judge(n.cls, id, () => argsText(n.args), n.how);
   }
+  plantedSetstate(graph, (callee, instance, stateArg) => {
+    const v = verdictOf(callee);
+    if (v) calledGlobals.add(callee);
+    found.push({
+      callable: v ? v.qual : reprNode(graph, callee, { max: 80 }),
+      kind: 'call',
+      confidence: v?.rule?.confidence === 'high' ? 'high' : 'medium',
+      why: `a BUILD plants __setstate__ in the instance and the next BUILD calls it${v?.rule ? ` (${v.rule.what})` : ''}`,
+      args: reprNode(graph, stateArg, { max: ARG_MAX }),
+      offset: graph.offset(stateArg),
+      path: graph.pathOf(instance),
+      node: instance,
+    });
+  });
   for (const id of graph.nodesOfKind('global')) {
     if (calledGlobals.has(id)) continue;
     const g = graph.node(id);
