@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import { UserError } from '../errors.js';
+import { SnapshotError, UserError } from '../errors.js';
 import { aotToPickle, AotSyntaxError, looksLikeAot } from './aot.js';
 
 export type Compression = 'none' | 'gzip' | 'bzip2';
@@ -180,8 +180,9 @@ function bunzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
   }
   if (over) throw tooBig(file, 'bzip2', limit);
   if (error) {
-    const why = error.truncated ? 'truncated or corrupt bzip2 data (the stream ends inside a block)' : `corrupt bzip2 data (${error.message})`;
-    throw new UserError(`${file}: ${why}, within the first ${error.at} compressed bytes`);
+    // The library does not say where in the input it was; we know how much we had fed it.
+    const why = error.truncated ? 'truncated or corrupt bzip2 data (the stream ends inside a block)' : `corrupt bzip2 data (${error.message}), noticed reading the compressed input`;
+    throw new SnapshotError(file, error.at, undefined, why);
   }
   if (!ended) throw new UserError(`${file}: truncated bzip2 data`);
   return new Uint8Array(Buffer.concat(chunks, total));

@@ -67,6 +67,15 @@ test('a corrupt pickle: one line naming file, byte and opcode, exit 2, nothing o
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^rehearse: test\/fixtures\/snapshots\/misc\/bad-opcode\.pickle: .+ at byte \d+ \(opcode [^)]+\)\n$/);
+  // With --json the good files are still reported, the bad one as an error entry; exit 2.
+  const j = await runCli(['inspect', '--json', `${F}/misc/bad-opcode.pickle`, `${F}/basedir/full/builder`]);
+  assert.equal(j.code, 2);
+  const doc = JSON.parse(j.stdout);
+  assert.deepEqual(Object.keys(doc.snapshots[0]).sort(), ['error', 'file', 'offset', 'opcode', 'status']);
+  assert.equal(doc.snapshots[0].status, 'error');
+  assert.doesNotMatch(doc.snapshots[0].error, /bad-opcode\.pickle/);
+  assert.equal(doc.snapshots[1].status, 'ok');
+  assert.equal(doc.totals.failed, 1);
 });
 
 test('--partial shows what was decoded before the error and says it is partial', async () => {
