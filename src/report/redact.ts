@@ -117,6 +117,8 @@ export function redactReport(report: Report, options: RedactOptions = {}): Repor
     ...report.checked,
     done: report.checked.done.map((s) => r.text(s, 'checked')),
     skipped: report.checked.skipped.map((s) => r.text(s, 'checked')),
+    ...(report.checked.python ? { python: report.checked.python.map((s) => r.literal(s, 'checked')) } : {}),
+    ...(report.checked.sandbox ? { sandbox: r.value(report.checked.sandbox, 'checked') as Record<string, boolean | string> } : {}),
   };
   const snapshots = report.snapshots.map((s) => ({
     ...s,

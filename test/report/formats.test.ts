@@ -115,3 +115,12 @@ test('a basedir with thousands of snapshots is summed up, not listed in full, in
   assert.match(md, /…and 1950 more snapshots \(1.9 MB\); the JSON report lists every one\./);
   assert.equal(JSON.parse(formatJson(r)).snapshots.length, 2000);
 });
+
+test('wrapping measures visible characters: coloured output fits the same width as plain', () => {
+  for (const width of [60, 90]) {
+    const strip = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+    const coloured = formatText(unsafeReport(), { color: new Chalk({ level: 2 }), width }).split('\n').map(strip);
+    const uncoloured = formatText(unsafeReport(), { color: plain, width }).split('\n');
+    assert.deepEqual(coloured, uncoloured);
+  }
+});
