@@ -46,11 +46,16 @@ export function buildReport(input: BuildReportInput): Report {
  * One finding per (findingKey, snapshots, paths set). When the simulated and the live engine
  * report the same thing about the same objects, it becomes one finding with both engines
  * ("confirmed"). Where they disagree (same key, different objects) both are kept as they are.
+ *
+ * `paths` is only a sample when `count` is larger: two engines may sample differently, so
+ * for truncated lists the object count stands in for the set (same count, same objects, as far
+ * as a report can tell); complete lists are compared as sets.
  */
 export function mergeEngines(findings: readonly Finding[]): Finding[] {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
-    const id = [findingKey(f), setKey(f.snapshots), setKey(f.paths)].join('\u0000');
+    const objects = f.paths.length < f.count ? `sample of ${f.count}` : setKey(f.paths);
+    const id = [findingKey(f), setKey(f.snapshots), objects].join('\u0000');
     const g = groups.get(id);
     if (g) g.push(f);
     else groups.set(id, [f]);
@@ -149,6 +154,28 @@ export function failingFindings(report: Report): Finding[] {
   const failOn = report.summary.failOn;
   if (failOn === 'never') return [];
   return report.findings.filter((f) => !f.accepted && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+}
+
+/**
+ * One report per snapshot, for `formatJunit`'s one testcase per snapshot: each keeps the
+ * findings that involve that snapshot (whole, as a finding may span several) and its own
+ * verdict; what was (not) checked is the run's.
+ */
+export function splitBySnapshot(report: Report): Array<{ name: string; report: Report }> {
+  return report.snapshots.map((snap) => {
+    const findings = report.findings.filter((f) => f.snapshots.includes(snap.file));
+    const logs = report.logs?.filter((l) => l.snapshot === snap.file);
+    return {
+      name: snap.file,
+      report: {
+        ...report,
+        snapshots: [snap],
+        findings,
+        ...(logs ? { logs } : {}),
+        summary: summarize(findings, report.checked, [snap], report.summary.failOn),
+      },
+    };
+  });
 }
 
 export function exitCodeFor(report: Report): 0 | 1 {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildReport, disagreements, exitCodeFor, mergeEngines, type FailOn } from '../../src/report/build.js';
+import { buildReport, disagreements, exitCodeFor, mergeEngines, splitBySnapshot, type FailOn } from '../../src/report/build.js';
 import type { Finding } from '../../src/report/finding.js';
 import type { Report } from '../../src/report/report.js';
 import { formatJson } from '../../src/report/json.js';
@@ -139,4 +139,29 @@ test('accepted findings are listed, not counted, and never fail', () => {
 test('the engines list is put in a fixed order', () => {
   const r = build([], 'error', { ...CHECKED, engines: ['live', 'simulated'] });
   assert.deepEqual(r.checked.engines, ['simulated', 'live']);
+});
+
+test('truncated path samples of the same object count merge; a different count is a disagreement', () => {
+  const sim = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', count: 40, paths: ['root.a', 'root.b'] });
+  const live = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', count: 40, paths: ['root.c', 'root.d'], engines: ['live'] });
+  const r = build([sim, live]);
+  assert.equal(r.findings.length, 1);
+  assert.deepEqual(r.findings[0]!.engines, ['simulated', 'live']);
+  const r2 = build([sim, { ...live, count: 39 }]);
+  assert.equal(r2.findings.length, 2);
+  assert.equal(disagreements(r2).size, 2);
+});
+
+test('splitBySnapshot gives one report per snapshot with its own findings and verdict', () => {
+  const snapshots = ['a', 'b', 'c'].map((file) => ({ file, size: 1, sha256: '0', format: 'pickle' }));
+  const r = buildReport({
+    command: 'c', tool: TOOL, snapshots, checked: CHECKED, failOn: 'error',
+    findings: [finding({ code: 'missing-class', class: 'm.C', snapshots: ['a', 'b'] }), finding({ code: 'upgrade-gap', class: 'm.D', snapshots: ['b'] })],
+  });
+  const parts = splitBySnapshot(r);
+  assert.deepEqual(parts.map((p) => [p.name, p.report.findings.length, p.report.summary.verdict, exitCodeFor(p.report)]), [
+    ['a', 1, 'UNSAFE', 1],
+    ['b', 2, 'UNSAFE', 1],
+    ['c', 0, 'SAFE', 0],
+  ]);
 });

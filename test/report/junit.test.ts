@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { validateXML } from 'xmllint-wasm';
 import { formatJunit } from '../../src/report/junit.js';
 import { redactReport } from '../../src/report/redact.js';
+import { splitBySnapshot } from '../../src/report/build.js';
 import { repoPath } from '../helpers/run.js';
 import { SAMPLES, nastyReport, safeReport, unsafeReport, incompleteReport } from './sample-reports.js';
 
@@ -20,6 +21,7 @@ const all = () => Object.entries(SAMPLES).map(([name, make]) => ({ name, report:
 test('JUnit output is valid against the Jenkins junit XSD (every sample, escaping included)', async () => {
   await assertValid(formatJunit(all()));
   await assertValid(formatJunit([]));
+  await assertValid(formatJunit(splitBySnapshot(unsafeReport())));
 });
 
 test('the validator is not a rubber stamp: it rejects a testcase without a name', async () => {
