@@ -143,7 +143,8 @@ export function summarize(
     if (f.accepted) accepted++;
     else counts[f.severity]++;
   }
-  const incomplete = checked.skipped.length > 0 || snapshots.some((s) => s.skipped !== undefined);
+  // A file that is not a snapshot at all (a step log next to the pickles) was never asked for.
+  const incomplete = checked.skipped.length > 0 || snapshots.some((s) => s.skipped !== undefined && s.format !== 'not-a-snapshot');
   const verdict = counts.error > 0 ? 'UNSAFE' : incomplete ? 'INCOMPLETE' : 'SAFE';
   const failed = failOn !== 'never' && findings.some((f) => !f.accepted && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
   return { verdict, counts, failOn, failed, ...(accepted > 0 ? { accepted } : {}) };
@@ -162,7 +163,8 @@ export function failingFindings(report: Report): Finding[] {
  * verdict; what was (not) checked is the run's.
  */
 export function splitBySnapshot(report: Report): Array<{ name: string; report: Report }> {
-  return report.snapshots.map((snap) => {
+  // Files that are not snapshots (step logs) get no testcase of their own.
+  return report.snapshots.filter((s) => s.format !== 'not-a-snapshot').map((snap) => {
     const findings = report.findings.filter((f) => f.snapshots.includes(snap.file));
     const logs = report.logs?.filter((l) => l.snapshot === snap.file);
     return {

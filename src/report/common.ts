@@ -2,6 +2,18 @@
 import type { Finding, Severity } from './finding.js';
 import type { Report } from './report.js';
 
+export const NOT_A_SNAPSHOT = 'not-a-snapshot';
+
+/** Snapshots that were meant to be checked and could not be (decode failures, …). */
+export function failedSnapshots(report: Report): Report['snapshots'] {
+  return report.snapshots.filter((s) => s.skipped !== undefined && s.format !== NOT_A_SNAPSHOT);
+}
+
+/** Files in a basedir that turned out not to be snapshots (step logs, …). */
+export function notSnapshots(report: Report): Report['snapshots'] {
+  return report.snapshots.filter((s) => s.skipped !== undefined && s.format === NOT_A_SNAPSHOT);
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -27,7 +39,7 @@ export function verdictParts(report: Report): { head: string; rest: string } {
   if (verdict === 'UNSAFE') return { head: 'UNSAFE to upgrade in place', rest: `: ${countsPhrase(counts)}${acc}` };
   const found = countsPhrase(counts);
   if (verdict === 'INCOMPLETE') {
-    const n = report.checked.skipped.length + report.snapshots.filter((s) => s.skipped !== undefined).length;
+    const n = report.checked.skipped.length + failedSnapshots(report).length;
     return {
       head: 'INCOMPLETE',
       rest: `: no errors found, but ${plural(n, 'check')} could not run${found ? ` (${found}${acc})` : acc ? ` (${acc.slice(2)})` : ''}`,

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { FINDING_CODES, findingKey, type Evidence, type Finding, type FindingCode, type Severity } from './finding.js';
 import type { NamedReport } from './junit.js';
 import { ALL_CODES, RULES } from './rules.js';
-import { subjectOf } from './common.js';
+import { failedSnapshots, subjectOf } from './common.js';
 
 export interface SarifOptions {
   /** The target release's root directory: evidence files are made relative to it. */
@@ -39,9 +39,7 @@ export function toSarif(results: readonly NamedReport[], options: SarifOptions):
   const sarifResults = results.flatMap(({ name, report }) => report.findings.map((f) => result(f, name, root)));
   const notifications = results.flatMap(({ name, report }) => [
     ...report.checked.skipped.map((s) => ({ level: 'warning', message: { text: `${name}: not checked: ${s}` } })),
-    ...report.snapshots
-      .filter((s) => s.skipped !== undefined)
-      .map((s) => ({ level: 'warning', message: { text: `${name}: snapshot ${s.file} not checked: ${s.skipped}` } })),
+    ...failedSnapshots(report).map((s) => ({ level: 'warning', message: { text: `${name}: snapshot ${s.file} not checked: ${s.skipped}` } })),
   ]);
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -21,6 +21,8 @@ import {
   splitSuggestion,
   subjectOf,
   verdictParts,
+  failedSnapshots,
+  notSnapshots,
 } from './common.js';
 
 export interface TextOptions {
@@ -112,13 +114,21 @@ export function formatText(input: Report, options: TextOptions): string {
       .map(([k, val]) => (val === false ? c.red(`${k} ✖`) : val === true ? `${k} ✔` : `${k}: ${val}`));
     out.push(`  ${c.green('✔')} sandbox: ${layers.join(', ')}`);
   }
+  const failed = failedSnapshots(report);
   const notChecked = [
     ...report.checked.skipped,
-    ...report.snapshots.filter((s) => s.skipped !== undefined).map((s) => `snapshot ${s.file}: ${s.skipped}`),
+    ...failed.slice(0, maxSnapshots).map((s) => `snapshot ${s.file}: ${s.skipped}`),
+    ...(failed.length > maxSnapshots ? [`${plural(failed.length - maxSnapshots, 'more snapshot')} could not be read (all listed by --format json)`] : []),
   ];
-  if (notChecked.length > 0) {
+  const others = notSnapshots(report);
+  if (notChecked.length > 0 || others.length > 0) {
     out.push('', c.bold('Not checked:'));
     for (const s of notChecked) out.push(`  ${c.yellow('✖')} ${s}`);
+    if (others.length > 0) {
+      const names = others.slice(0, 3).map((s) => s.file).join(', ');
+      const more = others.length > 3 ? ` (+${others.length - 3} more)` : '';
+      out.push(`  ${c.dim('–')} ${plural(others.length, 'file')} that ${others.length === 1 ? 'is' : 'are'} not a snapshot: ${names}${more}`);
+    }
   }
   if (report.checked.redacted?.length) {
     out.push('', c.bold('Redacted: ') + report.checked.redacted.join(', '));
@@ -167,8 +177,8 @@ function fitLine(line: string, width: number | undefined): string[] {
 
 function contextLine(report: Report): string {
   const parts: string[] = [];
-  const n = report.snapshots.length;
-  parts.push(n === 1 ? `snapshot ${report.snapshots[0]!.file}` : plural(n, 'snapshot'));
+  const snaps = report.snapshots.filter((s) => !notSnapshots(report).includes(s));
+  parts.push(snaps.length === 1 ? `snapshot ${snaps[0]!.file}` : plural(snaps.length, 'snapshot'));
   if (report.target) parts.push(`target ${report.target.path}`);
   if (report.baseline) parts.push(`baseline ${report.baseline.path}`);
   parts.push(`engines: ${report.checked.engines.join(', ') || 'none'}`);

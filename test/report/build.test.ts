@@ -104,9 +104,14 @@ test('verdict: UNSAFE on any error, INCOMPLETE when something was skipped, else 
   assert.equal(build([]).summary.verdict, 'SAFE');
   const skippedSnapshot = buildReport({
     command: 'c', tool: TOOL, checked: CHECKED, findings: [], failOn: 'error',
-    snapshots: [{ file: 'x.tmp', size: 1, sha256: '0', format: 'unknown', skipped: 'not a snapshot' }],
+    snapshots: [{ file: 'x', size: 1, sha256: '0', format: 'pickle', skipped: 'truncated at byte 9' }],
   });
-  assert.equal(skippedSnapshot.summary.verdict, 'INCOMPLETE');
+  assert.equal(skippedSnapshot.summary.verdict, 'INCOMPLETE', 'a snapshot that could not be decoded');
+  const stepLog = buildReport({
+    command: 'c', tool: TOOL, checked: CHECKED, findings: [], failOn: 'error',
+    snapshots: [{ file: '0-log-compile-stdio', size: 1, sha256: '0', format: 'not-a-snapshot', skipped: 'not a pickle' }],
+  });
+  assert.equal(stepLog.summary.verdict, 'SAFE', 'a step log next to the pickles was never asked for');
 });
 
 test('counts and --fail-on thresholds decide failed and the exit code', () => {
