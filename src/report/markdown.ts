@@ -175,7 +175,11 @@ function fence(body: string, lang: string): string[] {
 
 /** Plain text in Markdown: escape what would turn into markup or break a table. */
 function text(s: string): string {
-  return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+  return s
+    .replace(/([\\`*_[\]<>|#])/g, '\\$1')
+    // Line starts that would become a list, a rule, a heading underline or a numbered list.
+    .replace(/^(\s*)([-+=])/gm, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])(?=\s|$)/gm, '$1\\$2');
 }
 
 function cell(s: string): string {

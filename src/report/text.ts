@@ -203,7 +203,7 @@ function findingLines(
   const headLength = 2 + f.code.length + (subject ? 2 + subject.length : 0) + 2 + note.length;
   const noteOnHead = !width || headLength <= width;
   lines.push(noteOnHead ? `${head}  ${noteC}` : head);
-  for (const l of wrap(f.message, width ? width - 4 : undefined)) lines.push(`    ${l}`);
+  for (const l of f.message.split('\n').flatMap((m) => wrap(m, width ? width - 4 : undefined))) lines.push(`    ${l}`);
   if (!noteOnHead) lines.push(row(c, 'engines', noteC));
   if (f.accepted) lines.push(row(c, 'accepted', f.accepted.reason ?? '(no reason given)'));
 
