@@ -132,7 +132,9 @@ function sourceLocation(e: Evidence, root: string): Record<string, unknown> {
 
 /** A relative path as a URI reference: forward slashes, each segment percent-encoded. */
 function fileUri(p: string): string {
-  return p.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
+  // encodeURIComponent throws on a lone surrogate (a file name from undecodable bytes).
+  const wellFormed = p.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return wellFormed.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
 }
 
 function dirUri(abs: string): string {
