@@ -40,80 +40,107 @@ export interface TextOptions {
 const SYMBOL: Record<Severity, string> = { error: '✖', warning: '⚠', info: 'ℹ' };
 const LABEL_WIDTH = 10;
 
-export function formatText(input: Report, options: TextOptions): string {
-  const report = withVisibleControls(input);
-  const c = options.color;
-  const maxPaths = options.maxPaths ?? 3;
-  const maxSnapshots = options.maxSnapshots ?? 10;
-  const width = options.width && options.width > 40 ? options.width : undefined;
-  const sev: Record<Severity, ChalkInstance> = { error: c.red, warning: c.yellow, info: c.blue };
-  const out: string[] = [];
+/** What every section of the text report needs. */
+interface Ctx {
+  report: Report;
+  c: ChalkInstance;
+  maxPaths: number;
+  maxSnapshots: number;
+  maxDiffLines: number;
+  width: number | undefined;
+}
 
-  // 1. The verdict.
+export function formatText(input: Report, options: TextOptions): string {
+  const ctx: Ctx = {
+    report: withVisibleControls(input),
+    c: options.color,
+    maxPaths: options.maxPaths ?? 3,
+    maxSnapshots: options.maxSnapshots ?? 10,
+    maxDiffLines: options.maxDiffLines ?? 20,
+    width: options.width && options.width > 40 ? options.width : undefined,
+  };
+  const out = [...verdictLines(ctx), ...findingSections(ctx), ...logLines(ctx), ...checkedLines(ctx), ...exitLines(ctx)];
+  return `${out
+    .flatMap((l) => fitLine(l, ctx.width))
+    .map((l) => l.replace(/[ \t]+$/, ''))
+    .join('\n')}\n`;
+}
+
+function verdictLines({ report, c }: Ctx): string[] {
   const v = verdictParts(report);
   const vc = report.summary.verdict === 'UNSAFE' ? c.red : report.summary.verdict === 'SAFE' ? c.green : c.yellow;
-  out.push(`${vc.bold(v.head)}${v.rest}`);
-  out.push(c.dim(`  ${contextLine(report)}`));
+  return [`${vc.bold(v.head)}${v.rest}`, c.dim(`  ${contextLine(report)}`)];
+}
 
-  // 2. Findings, by severity; accepted ones last, apart.
+/** Findings by severity, errors first; accepted ones last, apart. */
+function findingSections(ctx: Ctx): string[] {
+  const { report, c } = ctx;
+  const sev: Record<Severity, ChalkInstance> = { error: c.red, warning: c.yellow, info: c.blue };
   const disagree = disagreements(report);
+  const out: string[] = [];
   const active = report.findings.filter((f) => !f.accepted);
-  const accepted = report.findings.filter((f) => f.accepted);
   for (const s of ['error', 'warning', 'info'] as const) {
     const group = active.filter((f) => f.severity === s);
     if (group.length === 0) continue;
     out.push('', sev[s].bold(`${SYMBOL[s]} ${plural(group.length, SEVERITY_WORD[s][0], SEVERITY_WORD[s][1])}`));
-    for (const f of group) out.push('', ...findingLines(f, report, disagree.has(f), sev[f.severity], c, maxPaths, width));
+    for (const f of group) out.push('', ...findingLines(f, ctx, disagree.has(f), sev[f.severity]));
   }
+  const accepted = report.findings.filter((f) => f.accepted);
   if (accepted.length > 0) {
     out.push('', c.dim.bold(`✔ ${plural(accepted.length, 'accepted finding')} (listed, not failing)`));
-    for (const f of accepted) out.push('', ...findingLines(f, report, disagree.has(f), c.dim, c, maxPaths, width));
+    for (const f of accepted) out.push('', ...findingLines(f, ctx, disagree.has(f), c.dim));
   }
+  return out;
+}
 
-  // 3. Log diffs.
-  if (report.logs && report.logs.length > 0) {
-    out.push('', c.bold('Logs: ') + logCounts(report));
-    for (const l of interestingLogs(report)) {
-      const where = `${c.cyan(l.path)} (${l.name}) in ${c.magenta(l.snapshot)}`;
-      if (l.status === 'differs') {
-        out.push(`  ${where}: ${c.green(`+${l.added}`)} ${c.red(`-${l.removed}`)}`);
-        if (l.diff) out.push(...diffLines(l.diff, c, options.maxDiffLines ?? 20).map((x) => `    ${x}`));
-      } else {
-        out.push(`  ${where}: ${c.red(l.status.replace('failed-', 'failed under '))}${l.error ? `: ${l.error}` : ''}`);
-      }
+function logLines({ report, c, maxDiffLines }: Ctx): string[] {
+  if (!report.logs || report.logs.length === 0) return [];
+  const out = ['', c.bold('Logs: ') + logCounts(report)];
+  for (const l of interestingLogs(report)) {
+    const where = `${c.cyan(l.path)} (${l.name}) in ${c.magenta(l.snapshot)}`;
+    if (l.status === 'differs') {
+      out.push(`  ${where}: ${c.green(`+${l.added}`)} ${c.red(`-${l.removed}`)}`);
+      if (l.diff) out.push(...diffLines(l.diff, c, maxDiffLines).map((x) => `    ${x}`));
+    } else {
+      out.push(`  ${where}: ${c.red(l.status.replace('failed-', 'failed under '))}${l.error ? `: ${l.error}` : ''}`);
     }
   }
+  return out;
+}
 
-  // 4. What was checked, and what was not (never silent).
-  out.push('', c.bold('Checked:'));
-  for (const d of report.checked.done) out.push(`  ${c.green('✔')} ${d}`);
+/** What was checked, and what was not: never silent. */
+function checkedLines({ report, c, maxSnapshots }: Ctx): string[] {
+  const ok = c.green('✔');
+  const out = ['', c.bold('Checked:')];
+  for (const d of report.checked.done) out.push(`  ${ok} ${d}`);
   // A Buildbot basedir holds thousands of build pickles: list a few, sum up the rest.
   const read = report.snapshots.filter((x) => x.skipped === undefined);
   for (const s of read.slice(0, maxSnapshots)) {
     const facts = [s.format, s.protocol !== undefined ? `protocol ${s.protocol}` : '', humanSize(s.size), s.instances !== undefined ? plural(s.instances, 'instance') : '']
       .filter(Boolean)
       .join(', ');
-    out.push(`  ${c.green('✔')} snapshot ${c.magenta(s.file)} (${facts}) ${c.dim(`sha256 ${s.sha256.slice(0, 12)}`)}`);
+    out.push(`  ${ok} snapshot ${c.magenta(s.file)} (${facts}) ${c.dim(`sha256 ${s.sha256.slice(0, 12)}`)}`);
   }
   if (read.length > maxSnapshots) {
     const rest = read.slice(maxSnapshots);
     const bytes = rest.reduce((n, s) => n + s.size, 0);
-    out.push(`  ${c.green('✔')} ${plural(rest.length, 'more snapshot')} (${humanSize(bytes)}; all listed by --format json)`);
+    out.push(`  ${ok} ${plural(rest.length, 'more snapshot')} (${humanSize(bytes)}; all listed by --format json)`);
   }
   for (const [name, r] of [['target', report.target], ['baseline', report.baseline]] as const) {
     if (!r) continue;
     const facts = [r.python ? `Python ${r.python}` : '', plural(r.files, 'file'), plural(r.classes, 'class', 'classes'), r.parseErrors ? plural(r.parseErrors, 'parse error') : '']
       .filter(Boolean)
       .join(', ');
-    out.push(`  ${c.green('✔')} ${name} ${c.magenta(r.path)} (${facts}) ${c.dim(shortHash(r.contentHash))}`);
+    out.push(`  ${ok} ${name} ${c.magenta(r.path)} (${facts}) ${c.dim(shortHash(r.contentHash))}`);
   }
-  if (report.checked.python?.length) out.push(`  ${c.green('✔')} live replay ran ${report.checked.python.join('; ')}`);
+  if (report.checked.python?.length) out.push(`  ${ok} live replay ran ${report.checked.python.join('; ')}`);
   if (report.checked.sandbox) {
     const layers = Object.entries(report.checked.sandbox)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, val]) => (val === false ? c.red(`${k} ✖`) : val === true ? `${k} ✔` : `${k}: ${val}`));
-    out.push(`  ${c.green('✔')} sandbox: ${layers.join(', ')}`);
+    out.push(`  ${ok} sandbox: ${layers.join(', ')}`);
   }
+
   const failed = failedSnapshots(report);
   const notChecked = [
     ...report.checked.skipped,
@@ -130,19 +157,15 @@ export function formatText(input: Report, options: TextOptions): string {
       out.push(`  ${c.dim('–')} ${plural(others.length, 'file')} that ${others.length === 1 ? 'is' : 'are'} not a snapshot: ${names}${more}`);
     }
   }
-  if (report.checked.redacted?.length) {
-    out.push('', c.bold('Redacted: ') + report.checked.redacted.join(', '));
-  }
+  if (report.checked.redacted?.length) out.push('', c.bold('Redacted: ') + report.checked.redacted.join(', '));
+  return out;
+}
 
-  // 5. The exit status, stated.
+/** The exit status, stated, so a red CI log says why. */
+function exitLines({ report, c }: Ctx): string[] {
+  if (!report.summary.failed) return [];
   const failing = failingFindings(report);
-  if (report.summary.failed) {
-    out.push('', c.red(`${plural(failing.length, 'finding')} at or above --fail-on ${report.summary.failOn} (exit 1)`));
-  }
-  return `${out
-    .flatMap((l) => fitLine(l, width))
-    .map((l) => l.replace(/[ \t]+$/, ''))
-    .join('\n')}\n`;
+  return ['', c.red(`${plural(failing.length, 'finding')} at or above --fail-on ${report.summary.failOn} (exit 1)`)];
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -185,15 +208,8 @@ function contextLine(report: Report): string {
   return parts.join(' · ');
 }
 
-function findingLines(
-  f: Finding,
-  report: Report,
-  disagreeing: boolean,
-  sevColor: (s: string) => string,
-  c: ChalkInstance,
-  maxPaths: number,
-  width: number | undefined,
-): string[] {
+function findingLines(f: Finding, ctx: Ctx, disagreeing: boolean, sevColor: (s: string) => string): string[] {
+  const { report, c, maxPaths, width } = ctx;
   const lines: string[] = [];
   const subject = subjectOf(f);
   const note = engineNote(f, report, disagreeing);
