@@ -17,3 +17,5 @@ export { formatSarif, toSarif, RELEASE_BASE } from './sarif.js';
 export type { SarifOptions } from './sarif.js';
 export { RULES, ALL_CODES } from './rules.js';
 export type { RuleText } from './rules.js';
+export { renderReport, parseFormat, REPORT_FORMATS } from './render.js';
+export type { ReportFormat, RenderOptions } from './render.js';
