@@ -233,7 +233,7 @@ function findingLines(f: Finding, ctx: Ctx, disagreeing: boolean, sevColor: (s: 
     lines.push(...rows(c, 'in', snaps));
   }
 
-  const ev = f.evidence.length ? evidenceLines(f.evidence, c, width) : [];
+  const ev = f.evidence.length ? evidenceLines(f.evidence, c, width, f.attribute) : [];
   if (ev.length > 0) lines.push(...rows(c, 'evidence', ev));
 
   if (f.suggestion) {
@@ -248,7 +248,9 @@ function findingLines(f: Finding, ctx: Ctx, disagreeing: boolean, sevColor: (s: 
 }
 
 /** Evidence rows in aligned columns (location, role, text), like a compiler's error list. */
-function evidenceLines(list: Evidence[], c: ChalkInstance, width: number | undefined): string[] {
+function evidenceLines(list: Evidence[], c: ChalkInstance, width: number | undefined, attribute: string | undefined): string[] {
+  // Like ripgrep's match highlighting: the attribute stands out in the source line.
+  const mark = highlighter(c, attribute);
   const locWidth = Math.max(...list.map((e) => location(e).length));
   const roleWidth = Math.max(...list.map((e) => e.role.length));
   return list.flatMap((e) => {
@@ -264,13 +266,19 @@ function evidenceLines(list: Evidence[], c: ChalkInstance, width: number | undef
       const body = textLines[0]!.trim();
       // A narrow terminal: the source line goes under the location rather than being cut to nothing.
       if (room !== undefined && room < 24 && body.length > room) {
-        return [`${loc}  ${c.dim(e.role)}`, `  ${cut(body, width! - 4 - LABEL_WIDTH - 2)}`];
+        return [`${loc}  ${c.dim(e.role)}`, `  ${mark(cut(body, width! - 4 - LABEL_WIDTH - 2))}`];
       }
-      return [`${head}  ${cut(body, room)}`];
+      return [`${head}  ${mark(cut(body, room))}`];
     }
     const body = e.role === 'log-diff' ? diffLines(e.text, c, 20) : textLines.map((l) => c.dim(cut(l, width ? width - 6 - LABEL_WIDTH : undefined)));
     return [`${loc}  ${c.dim(e.role)}`, ...body.map((l) => `  ${l}`)];
   });
+}
+
+function highlighter(c: ChalkInstance, attribute: string | undefined): (s: string) => string {
+  if (c.level === 0 || !attribute || !/^[A-Za-z_]\w*$/.test(attribute)) return (s) => s;
+  const word = new RegExp(`\\b${attribute}\\b`, 'g');
+  return (s) => s.replace(word, (m) => c.bold.red(m));
 }
 
 function diffLines(diff: string, c: ChalkInstance, max: number): string[] {

@@ -52,6 +52,7 @@ test('colour level 0 writes no escape codes at all, even for data that contains 
   }
   const coloured = formatText(unsafeReport(), { color: new Chalk({ level: 1 }) });
   assert.ok(coloured.includes(`${ESC}[31m`), 'errors are red when colour is on');
+  assert.ok(coloured.includes(`return self.${ESC}[1m${ESC}[31mproperties${ESC}[39m${ESC}[22m.getProperty`), 'the attribute is highlighted in the source line');
   const noData = formatText(nastyReport(), { color: new Chalk({ level: 3 }) });
   assert.ok(!noData.includes(`${ESC}[31mred`), "the data's own escape sequence is neutralised");
   assert.ok(noData.includes('\\x1b[31mred'));
