@@ -28,7 +28,7 @@ function build(findings: Finding[], failOn: FailOn = 'error', checked = CHECKED)
 
 test('the same finding from both engines becomes one confirmed finding with merged evidence', () => {
   const read = { file: 'a.py', line: 3, text: 'self.x', role: 'read' as const };
-  const sim = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', paths: ['root.a', 'root.b'], evidence: [read], suggestion: 'def upgradeToVersion2(self): …' });
+  const sim = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', count: 2, paths: ['root.a', 'root.b'], evidence: [read], suggestion: 'def upgradeToVersion2(self): …' });
   const live = finding({
     code: 'missing-attribute', class: 'm.C', attribute: 'x', paths: ['root.b', 'root.a'], count: 2,
     evidence: [read, { file: 'a.py', role: 'traceback', text: 'AttributeError' }], engines: ['live'], message: 'live words',
@@ -63,8 +63,9 @@ test('findings sort by severity, code, class, attribute, first path', () => {
   const r = build([
     finding({ code: 'unused-attribute', class: 'a.A', attribute: 'z' }),
     finding({ code: 'missing-class', class: 'b.B' }),
+    // Same key from the two engines about different objects: both kept, ordered by first path.
     finding({ code: 'missing-attribute', class: 'a.A', attribute: 'y', paths: ['root.2'] }),
-    finding({ code: 'missing-attribute', class: 'a.A', attribute: 'y', paths: ['root.1'] }),
+    finding({ code: 'missing-attribute', class: 'a.A', attribute: 'y', paths: ['root.1'], engines: ['live'] }),
     finding({ code: 'missing-attribute', class: 'a.A', attribute: 'b' }),
     finding({ code: 'upgrade-gap', class: 'a.A' }),
     finding({ code: 'missing-class', class: 'a.A' }),
@@ -169,4 +170,28 @@ test('splitBySnapshot gives one report per snapshot with its own findings and ve
     ['b', 2, 'UNSAFE', 1],
     ['c', 0, 'SAFE', 0],
   ]);
+});
+
+test("one engine's findings with one key are consolidated across snapshots, and then confirmed by the other", () => {
+  // The simulated replay reports across snapshots with qualified paths; the live replay per file.
+  const sim = finding({
+    code: 'missing-class', class: 'm.Event', snapshots: ['b/docs/builder', 'b/run/builder'], count: 3,
+    paths: ['b/docs/builder:root.events[0]', 'b/run/builder:root.events[0]', 'b/run/builder:root.events[1]'],
+  });
+  const live1 = finding({ code: 'missing-class', class: 'm.Event', snapshots: ['b/run/builder'], count: 2, paths: ['root.events[0]', 'root.events[1]'], engines: ['live'], message: 'live 1' });
+  const live2 = finding({ code: 'missing-class', class: 'm.Event', snapshots: ['b/docs/builder'], count: 1, paths: ['root.events[0]'], engines: ['live'], message: 'live 2' });
+  const r = build([live1, sim, live2]);
+  assert.equal(r.findings.length, 1);
+  assert.deepEqual(r.findings[0]!.engines, ['simulated', 'live']);
+  assert.deepEqual(r.findings[0]!.snapshots, ['b/docs/builder', 'b/run/builder']);
+  assert.equal(r.findings[0]!.count, 3);
+
+  const liveOnly = build([live1, live2]).findings;
+  assert.equal(liveOnly.length, 1, 'live findings of one key in two snapshots read as one');
+  assert.deepEqual(liveOnly[0]!.paths, ['b/docs/builder:root.events[0]', 'b/run/builder:root.events[0]', 'b/run/builder:root.events[1]']);
+  assert.equal(liveOnly[0]!.count, 3);
+  assert.equal(liveOnly[0]!.message, 'live 2', 'the first snapshot (in order) speaks for the group');
+
+  const short = build([sim, live1]).findings;
+  assert.equal(short.length, 2, 'live saw one snapshot less: a disagreement, both kept');
 });
