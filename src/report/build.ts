@@ -167,7 +167,10 @@ export function compareFindings(a: Finding, b: Finding): number {
     cmp(a.snapshots.join('\n'), b.snapshots.join('\n')) ||
     cmp(a.paths.join('\n'), b.paths.join('\n')) ||
     cmp(a.engines.join(','), b.engines.join(',')) ||
-    cmp(a.message, b.message)
+    cmp(a.message, b.message) ||
+    a.count - b.count ||
+    cmp(JSON.stringify(a.evidence), JSON.stringify(b.evidence)) ||
+    cmp(a.suggestion ?? '', b.suggestion ?? '')
   );
 }
 
