@@ -4,6 +4,7 @@ import { SEVERITY_RANK, findingKey, type Engine, type Evidence, type Finding, ty
 import type { LogDiffSummary, ReleaseSummary, Report, SnapshotSummary } from './report.js';
 import { applyAccept, type AcceptFile } from './accept.js';
 import { toolVersion } from '../version.js';
+import { NOT_A_SNAPSHOT } from './common.js';
 
 export type FailOn = Severity | 'never';
 
@@ -200,7 +201,7 @@ export function summarize(
     else counts[f.severity]++;
   }
   // A file that is not a snapshot at all (a step log next to the pickles) was never asked for.
-  const incomplete = checked.skipped.length > 0 || snapshots.some((s) => s.skipped !== undefined && s.format !== 'not-a-snapshot');
+  const incomplete = checked.skipped.length > 0 || snapshots.some((s) => s.skipped !== undefined && s.format !== NOT_A_SNAPSHOT);
   const verdict = counts.error > 0 ? 'UNSAFE' : incomplete ? 'INCOMPLETE' : 'SAFE';
   const failed = failOn !== 'never' && findings.some((f) => !f.accepted && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
   return { verdict, counts, failOn, failed, ...(accepted > 0 ? { accepted } : {}) };
@@ -220,7 +221,7 @@ export function failingFindings(report: Report): Finding[] {
  */
 export function splitBySnapshot(report: Report): Array<{ name: string; report: Report }> {
   // Files that are not snapshots (step logs) get no testcase of their own.
-  return report.snapshots.filter((s) => s.format !== 'not-a-snapshot').map((snap) => {
+  return report.snapshots.filter((s) => s.format !== NOT_A_SNAPSHOT).map((snap) => {
     const findings = report.findings.filter((f) => f.snapshots.includes(snap.file));
     const logs = report.logs?.filter((l) => l.snapshot === snap.file);
     return {

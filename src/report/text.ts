@@ -204,7 +204,8 @@ function contextLine(report: Report): string {
   parts.push(snaps.length === 1 ? `snapshot ${snaps[0]!.file}` : plural(snaps.length, 'snapshot'));
   if (report.target) parts.push(`target ${report.target.path}`);
   if (report.baseline) parts.push(`baseline ${report.baseline.path}`);
-  parts.push(`engines: ${report.checked.engines.join(', ') || 'none'}`);
+  const confirmed = report.findings.filter((f) => f.engines.length === 2).length;
+  parts.push(`engines: ${report.checked.engines.join(', ') || 'none'}${report.checked.engines.length === 2 ? ` (${confirmed} confirmed by both)` : ''}`);
   return parts.join(' · ');
 }
 
