@@ -96,11 +96,16 @@ function findingSections(ctx: Ctx): string[] {
 function logLines({ report, c, maxDiffLines }: Ctx): string[] {
   if (!report.logs || report.logs.length === 0) return [];
   const out = ['', c.bold('Logs: ') + logCounts(report)];
+  // A diff already shown as a finding's evidence is not shown twice.
+  const shown = new Set(
+    report.findings.filter((f) => f.evidence.some((e) => e.role === 'log-diff')).flatMap((f) => f.paths.map((p) => `${f.snapshots.join('\n')}\u0000${p}`)),
+  );
   for (const l of interestingLogs(report)) {
     const where = `${c.cyan(l.path)} (${l.name}) in ${c.magenta(l.snapshot)}`;
     if (l.status === 'differs') {
-      out.push(`  ${where}: ${c.green(`+${l.added}`)} ${c.red(`-${l.removed}`)}`);
-      if (l.diff) out.push(...diffLines(l.diff, c, maxDiffLines).map((x) => `    ${x}`));
+      const inFinding = shown.has(`${l.snapshot}\u0000${l.path}`) || shown.has(`${l.snapshot}\u0000${l.snapshot}:${l.path}`);
+      out.push(`  ${where}: ${c.green(`+${l.added}`)} ${c.red(`-${l.removed}`)}${inFinding ? c.dim(' (diff shown with its finding above)') : ''}`);
+      if (l.diff && !inFinding) out.push(...diffLines(l.diff, c, maxDiffLines).map((x) => `    ${x}`));
     } else {
       out.push(`  ${where}: ${c.red(l.status.replace('failed-', 'failed under '))}${l.error ? `: ${l.error}` : ''}`);
     }
