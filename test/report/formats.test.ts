@@ -126,3 +126,15 @@ test('wrapping measures visible characters: coloured output fits the same width 
     assert.deepEqual(coloured, uncoloured);
   }
 });
+
+test('a log diff without a finding is shown in the Logs section, cut after maxDiffLines', () => {
+  const diff = ['--- baseline', '+++ target', '@@ -1,30 +1,30 @@', ...Array.from({ length: 30 }, (_, i) => `${i % 2 ? '+' : '-'}line ${i}`)].join('\n');
+  const r = buildReport({
+    command: 'c', tool: TOOL, snapshots: [], checked: { engines: ['live'], done: [], skipped: [] }, findings: [], failOn: 'error',
+    logs: [{ path: 'root.log', snapshot: 's', name: 'stdio', status: 'differs', added: 15, removed: 15, diff }],
+  });
+  const out = formatText(r, { color: plain, maxDiffLines: 5 });
+  assert.match(out, /Logs: 1 log compared, 0 identical, 1 differs\n {2}root\.log \(stdio\) in s: \+15 -15\n {4}@@ -1,30 \+1,30 @@\n {4}-line 0\n/);
+  assert.match(out, / {4}\(\+26 more lines\)\n/);
+  assert.ok(!out.includes('--- baseline'), 'file headers are left out');
+});
