@@ -39,6 +39,8 @@ export interface TextOptions {
 
 const SYMBOL: Record<Severity, string> = { error: '✖', warning: '⚠', info: 'ℹ' };
 const LABEL_WIDTH = 10;
+/** A labelled row (see `rows`): its continuation lines hang under the value. */
+const ROW_LABEL = /^ {4}(object|objects|in|evidence|fix|engines|accepted) +\S/;
 
 /** What every section of the text report needs. */
 interface Ctx {
@@ -186,7 +188,7 @@ function fitLine(line: string, width: number | undefined): string[] {
   if (visible.length <= width || /^ {16}/.test(visible)) return [line];
   const indent = /^ */.exec(visible)![0].length;
   // Labelled rows hang under their value; other lines under their first word.
-  const hang = /^ {4}\S+ +\S/.test(visible) && indent === 4 && visible.slice(4, 4 + LABEL_WIDTH).endsWith(' ') ? 4 + LABEL_WIDTH : indent + 2;
+  const hang = ROW_LABEL.test(visible) ? 4 + LABEL_WIDTH : indent + 2;
   const vis = (t: string) => t.replace(ANSI, '').length;
   const out: string[] = [];
   let cur = line.slice(0, indent);
