@@ -210,22 +210,19 @@ function classUses(graph: SnapshotGraph): Map<string, ClassUse> {
     }
     return u;
   };
+  // Globals used as a class (instances) or a callable (REDUCE calls); the rest are bare references.
   const asInstanceClass = new Set<NodeId>();
-  for (const id of graph.nodesOfKind('instance')) {
-    const node = graph.node(id);
-    if (node.kind !== 'instance') continue;
-    const cls = graph.node(node.cls);
-    if (cls.kind !== 'global') continue;
-    asInstanceClass.add(node.cls);
-    get(cls.module, cls.name).instances.push(id);
-  }
-  for (const id of graph.nodesOfKind('call')) {
-    const node = graph.node(id);
-    if (node.kind !== 'call') continue;
-    const fn = graph.node(node.callable);
-    if (fn.kind !== 'global') continue;
-    asInstanceClass.add(node.callable);
-    get(fn.module, fn.name).others.push(id);
+  for (const kind of ['instance', 'call'] as const) {
+    for (const id of graph.nodesOfKind(kind)) {
+      const node = graph.node(id);
+      const refId = node.kind === 'instance' ? node.cls : node.kind === 'call' ? node.callable : undefined;
+      if (refId === undefined) continue;
+      const ref = graph.node(refId);
+      if (ref.kind !== 'global') continue;
+      asInstanceClass.add(refId);
+      const use = get(ref.module, ref.name);
+      (kind === 'instance' ? use.instances : use.others).push(id);
+    }
   }
   for (const id of graph.nodesOfKind('global')) {
     if (asInstanceClass.has(id)) continue;
