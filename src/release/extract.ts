@@ -281,6 +281,8 @@ class Extractor {
   private readonly methodCalls: PendingMethodCall[] = [];
   private readonly findGlobals: ModuleFacts['findGlobals'] = [];
   private absoluteImport = false;
+  /** The module-level statement being read (to say where a failure happened). */
+  private lastStatement: Node | undefined;
   /** Module-level names bound to globals() (`d = globals(); d['X'] = …`). */
   private readonly globalsAliases = new Set<string>();
   private readonly implicitRelative: ModuleFacts['implicitRelative'] = [];
@@ -316,8 +318,16 @@ class Extractor {
     const root = this.tree.rootNode;
     this.detectSyntax(root, this.text);
     if (root.hasError) this.collectErrors(root);
-    this.moduleBlock(root.namedChildren, { optional: false, fallback: false, conditional: false });
-    this.screenDynamicIdioms(root);
+    try {
+      this.moduleBlock(root.namedChildren, { optional: false, fallback: false, conditional: false });
+      this.screenDynamicIdioms(root);
+    } catch (e) {
+      // Pathologically deep expressions exhaust the stack of this recursive walk: keep what was
+      // read so far and say where the file stopped being analysed.
+      if (!(e instanceof RangeError)) throw e;
+      const at = this.lastStatement ? this.loc(this.lastStatement) : { file: this.ctx.file, line: 1, text: '' };
+      this.mod.parseErrors.push({ ...at, text: `too deeply nested to analyse (facts from here on are missing): ${at.text}`.slice(0, 200) });
+    }
     if (this.mod.attrBindings?.length === 0) delete this.mod.attrBindings;
     return {
       module: this.mod,
@@ -417,6 +427,7 @@ class Extractor {
   }
 
   private moduleStmt(s: Node, st: ModSt): void {
+    this.lastStatement = s;
     const fb = flags(st);
     switch (s.type) {
       case 'future_import_statement':
@@ -795,7 +806,12 @@ class Extractor {
         break;
       default: break;
     }
-    this.functionBody(def, isClassMethod ? undefined : selfName, { m, classKey: info.key, annotations: params });
+    try {
+      this.functionBody(def, isClassMethod ? undefined : selfName, { m, classKey: info.key, annotations: params });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e; // too deep for this recursive walk: lose this method only
+      this.mod.parseErrors.push({ ...m.loc, text: `too deeply nested to analyse (facts of ${info.qualname}.${name} are incomplete): ${m.loc.text}`.slice(0, 200) });
+    }
   }
 
   /** A module-level function: only sets on other objects and calls through typed locals matter. */

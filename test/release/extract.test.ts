@@ -208,3 +208,21 @@ test('indexing on worker threads gives the same model as on one thread', async (
     else process.env.REHEARSE_THREADS = saved;
   }
 });
+
+test('pathologically deep code is reported, not a crash, and the rest of the file still counts', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rehearse-deep-'));
+  try {
+    const chain = Array.from({ length: 20000 }, () => 'self.a').join(' + ');
+    await fs.writeFile(
+      path.join(dir, 'deep.py'),
+      `class A(object):\n    def m(self):\n        return ${chain}\n\n    def n(self):\n        return self.b\n\n\nclass B(object):\n    pass\n`,
+    );
+    const m = await loadRelease({ path: dir });
+    assert.deepEqual(m.parseErrors.map((e) => `${e.file}:${e.line}`), ['deep.py:2']);
+    assert.match(m.parseErrors[0]!.text, /^too deeply nested to analyse \(facts of A\.m are incomplete\)/);
+    assert.deepEqual(m.classes['deep.A']!.methods.n!.attrs.map((u) => `${u.kind} ${u.attr}`), ['read b']);
+    assert.ok(m.classes['deep.B']);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
