@@ -443,7 +443,8 @@ class Extractor {
             const full = this.absModule(n.text);
             const firstWritten = n.text.split('.')[0]!;
             const first = full.split('.').slice(0, full.split('.').length - n.text.split('.').length + 1).join('.');
-            this.bindImport(firstWritten, { kind: 'import-module', module: first, loc: this.loc(s), optional: st.optional, ...fb }, this.lastAbsolute && firstWritten);
+            const b: Binding = { kind: 'import-module', module: first, loc: this.loc(s), optional: st.optional, ...fb, ...(full !== first ? { imports: full } : {}) };
+            this.bindImport(firstWritten, b, this.lastAbsolute && firstWritten);
           }
         }
         return;

@@ -103,7 +103,11 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
         if ('star' in fix) facts.module.starImports[fix.star] = fix.absolute;
         else {
           const b = facts.module.names[fix.name]?.[fix.index];
-          if (b?.kind === 'import-module' || b?.kind === 'import-from') b.module = fix.absolute;
+          if (b?.kind === 'import-from') b.module = fix.absolute;
+          else if (b?.kind === 'import-module') {
+            if (b.imports) b.imports = fix.absolute + b.imports.slice(b.module.length);
+            b.module = fix.absolute;
+          }
         }
       }
     }

@@ -99,7 +99,7 @@ export interface ClassInfo {
 export type Binding = (
   | { kind: 'class'; classKey: string; loc: SourceLoc }
   | { kind: 'import-from'; module: string; name: string; loc: SourceLoc; optional: boolean } // from m import n [as x]
-  | { kind: 'import-module'; module: string; loc: SourceLoc; optional: boolean } // import a.b as x / import a
+  | { kind: 'import-module'; module: string; loc: SourceLoc; optional: boolean; /** `import a.b.c` binds `a` but imports a.b.c (which must exist). (Added.) */ imports?: string } // import a.b as x / import a
   | { kind: 'alias'; target: string; loc: SourceLoc } // X = Y or X = mod.Y (dotted expr)
   | { kind: 'function'; loc: SourceLoc }
   | { kind: 'value'; loc: SourceLoc } // any other assignment

@@ -147,7 +147,7 @@ function importFailureInner(model: ReleaseModel, module: string): Target | undef
   for (const bindings of Object.values(mod.names)) {
     for (const b of bindings) {
       if ((b.kind !== 'import-from' && b.kind !== 'import-module') || b.optional || b.fallback || b.conditional) continue;
-      const target = b.module;
+      const target = b.kind === 'import-module' && b.imports ? b.imports : b.module;
       if (!model.modules[target]) {
         const r = outside(model, target, b.kind === 'import-from' ? b.name : '');
         if (r.t === 'missing-module') return r;

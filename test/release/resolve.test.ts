@@ -55,6 +55,7 @@ const PY3_CASES: Array<[string, string, string, string?]> = [
   ['app.compat', 'LoopVar', 'found-non-class'], // bound in a module-level loop
   ['app.idioms', 'Before', 'external'], // an alias evaluated before `del collections`
   ['app.idioms', 'collections', 'missing-class'], // unbound by del (that binding is known, globals() tricks aside)
+  ['app.importsmissing', 'Victim', 'missing-module'], // `import app.sub.gone` fails first
   ['app.mainguard', 'MainOnly', 'missing-class'], // `if __name__ == '__main__':` does not run on import
 ];
 
