@@ -375,6 +375,12 @@ class Extractor {
   private screenDynamicIdioms(root: Node): void {
     const text = this.text;
     if (/\bexec\s*\(.*globals\(\)/.test(text)) this.dynamic('exec(…, globals()) binds names at run time', root);
+    // globals()[…] = … inside a function (module level is caught by the walk).
+    const g = /^[ \t]+.*\bglobals\(\)\s*(?:\[[^\]\n]*\]\s*=[^=]|\.update\()/m.exec(text);
+    if (g) {
+      const line = text.slice(0, g.index).split('\n').length;
+      (this.mod.dynamic ??= []).push({ reason: 'a function assigns globals()[…]', loc: { file: this.ctx.file, line, text: (this.lines[line - 1] ?? '').trim() } });
+    }
     const conv = /\._convert_?\(/.exec(text);
     if (conv) {
       const line = text.slice(0, conv.index).split('\n').length;
