@@ -206,6 +206,6 @@ test('names bound through globals() aliases or `global` in a called function are
   const configured = resolveGlobal(py3, 'app.idioms', 'Configured');
   assert.equal(configured.status, 'dynamic');
   if (configured.status === 'dynamic') assert.match(configured.reason, /global Configured/);
-  assert.equal(resolveGlobal(py3, 'app.idioms', 'FromFunc').status, 'dynamic'); // globals()[…] inside a function
-  assert.deepEqual(pythonFinds(PY3, PY3APP, [['app.idioms', 'Injected'], ['app.idioms', 'Configured'], ['app.idioms', 'FromFunc']]), [true, true, true]);
+  assert.equal(resolveGlobal(py3, 'app.funcglobals', 'FromFunc').status, 'dynamic'); // globals()[…] inside a function
+  assert.deepEqual(pythonFinds(PY3, PY3APP, [['app.idioms', 'Injected'], ['app.idioms', 'Configured'], ['app.funcglobals', 'FromFunc']]), [true, true, true]);
 });
