@@ -29,7 +29,11 @@ export interface ExtractContext {
 /** A type hint to be resolved once all modules are known. */
 export type Hint =
   | { kind: 'expr'; module: string; expr: string } // a class expression in `module`'s scope
-  | { kind: 'self-attr'; classKey: string; attr: string }; // the constructor assigned to self.<attr>
+  | { kind: 'self-attr'; classKey: string; attr: string } // the constructor assigned to self.<attr>
+  | { kind: 'elements'; classKey: string; attr: string }; // an item of self.<attr> (`for b in self.builds`)
+
+/** Marks a local that iterates over self.<attr>: `ELEMENTS + attr` in MethodState.locals. */
+const ELEMENTS = '\u0000elements:';
 
 export interface PendingExternalSet {
   set: ExternalSet;
@@ -58,6 +62,8 @@ export interface ModuleFacts {
    * (mod.names[name][index], or starImports[star]) and the absolute module a Python 3 release
    * would import instead. load.ts reverts them when the release as a whole is Python 3.
    */
+  /** What a class puts into its containers: `self.builds.append(BuildStatus(…))`, `self.x[k] = Foo()`. */
+  elementCtors: Array<{ classKey: string; attr: string; expr: string }>;
   implicitRelative: Array<{ name: string; index: number; absolute: string } | { star: number; absolute: string }>;
 }
 
@@ -286,6 +292,7 @@ class Extractor {
   /** Module-level names bound to globals() (`d = globals(); d['X'] = …`). */
   private readonly globalsAliases = new Set<string>();
   private readonly implicitRelative: ModuleFacts['implicitRelative'] = [];
+  private readonly elementCtors: ModuleFacts['elementCtors'] = [];
   /** Set by absModule when it made the last module name relative (neutral syntax): the absolute one. */
   private lastAbsolute: string | undefined;
   /** The package relative imports start from. */
@@ -337,6 +344,7 @@ class Extractor {
       findGlobals: this.findGlobals,
       lines: this.text === '' ? 0 : this.text.endsWith('\n') ? this.lines.length - 1 : this.lines.length, // as wc -l, plus an unterminated last line
       implicitRelative: this.implicitRelative,
+      elementCtors: this.elementCtors,
     };
   }
 
@@ -1024,6 +1032,14 @@ class Extractor {
         if (right) this.expr(right, st, g);
         const left = s.childForFieldName('left');
         if (left) this.target(left, null, st, g, s);
+        // `for b in self.builds:` (or .values()/.itervalues()): b is an item of self.builds.
+        if (left?.type === 'identifier' && right && st.classKey) {
+          const src = right.type === 'call' && /^(values|itervalues)$/.test(right.childForFieldName('function')?.childForFieldName('attribute')?.text ?? '')
+            ? right.childForFieldName('function')!.childForFieldName('object')!
+            : right;
+          const attr = this.selfAttr(src, st);
+          if (attr !== undefined) st.locals.set(left.text, ELEMENTS + attr);
+        }
         this.block(blockOf(s.childForFieldName('body')), st, g);
         const alt = s.childForFieldName('alternative');
         if (alt) this.block(blockOf(alt.childForFieldName('body')), st, g);
@@ -1194,6 +1210,8 @@ class Extractor {
           if (key && name === undefined) this.expr(key, st, g);
           return;
         }
+        const container = this.selfAttr(v, st);
+        if (container !== undefined && value && st.classKey) this.elementCtor(st, container, value);
         this.expr(v, st, g);
         for (const c of t.childrenForFieldName('subscript')) this.expr(c, st, g);
         return;
@@ -1228,11 +1246,25 @@ class Extractor {
   private receiverHint(obj: Node, st: MethodState): Hint | undefined {
     if (obj.type === 'identifier') {
       const expr = st.locals.get(obj.text);
+      if (expr?.startsWith(ELEMENTS)) return st.classKey ? { kind: 'elements', classKey: st.classKey, attr: expr.slice(ELEMENTS.length) } : undefined;
       return expr ? { kind: 'expr', module: this.ctx.module, expr } : undefined;
     }
     const attr = this.selfAttr(obj, st);
     if (attr !== undefined && st.classKey) return { kind: 'self-attr', classKey: st.classKey, attr };
     return undefined;
+  }
+
+  /** Remember the class of what goes into self.<attr>: a constructor call, or a local made by one. */
+  private elementCtor(st: MethodState, attr: string, item: Node): void {
+    let expr: string | undefined;
+    if (item.type === 'call') {
+      const fn = item.childForFieldName('function');
+      if (fn && isDotted(fn)) expr = fn.text;
+    } else if (item.type === 'identifier') {
+      const local = st.locals.get(item.text);
+      if (local && !local.startsWith(ELEMENTS)) expr = local;
+    }
+    if (expr && st.classKey) this.elementCtors.push({ classKey: st.classKey, attr, expr });
   }
 
   private deleteTarget(t: Node, st: MethodState, g: Guards): void {
@@ -1478,6 +1510,9 @@ class Extractor {
       }
       // self.x.bar(…) where self.x = Foo(…) earlier in this method.
       const viaAttr = this.selfAttr(obj, st);
+      if (viaAttr !== undefined && st.classKey && (meth === 'append' || meth === 'add' || meth === 'insert') && args.length > 0) {
+        this.elementCtor(st, viaAttr, args[args.length - 1]!);
+      }
       if (viaAttr !== undefined && st.ctorAttrs.has(viaAttr)) {
         st.info.attrCalls.push({ attr: viaAttr, classRef: st.ctorAttrs.get(viaAttr)!, method: meth, positional, hasStarArgs, loc: this.loc(n) });
       }

@@ -116,7 +116,9 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
   resolveBases(model);
   applyModuleOverrides(model);
   resolveAttrCalls(model);
-  model.externalSets = resolveExternalSets(model, pendingSets, pendingCalls);
+  const elements = new Map<string, string[]>();
+  for (const facts of all) for (const e of facts.elementCtors) (elements.get(`${e.classKey} ${e.attr}`) ?? elements.set(`${e.classKey} ${e.attr}`, []).get(`${e.classKey} ${e.attr}`)!).push(e.expr);
+  model.externalSets = resolveExternalSets(model, pendingSets, pendingCalls, elements);
   collectFindGlobals(model, findGlobals);
   if (renameMap) {
     model.renames ??= dict();
@@ -179,13 +181,20 @@ function ctorOfSelfAttr(c: ClassInfo, attr: string): string | undefined {
   return undefined;
 }
 
-function hintClass(model: ReleaseModel, hint: Hint | undefined): string | undefined {
+function hintClass(model: ReleaseModel, hint: Hint | undefined, elements: Map<string, string[]>): string | undefined {
   if (!hint) return undefined;
   let module: string;
   let expr: string | undefined;
   if (hint.kind === 'expr') {
     module = hint.module;
     expr = hint.expr;
+  } else if (hint.kind === 'elements') {
+    // Only when every constructor put into the container names the same class.
+    const c = model.classes[hint.classKey];
+    const exprs = [...new Set(elements.get(`${hint.classKey} ${hint.attr}`) ?? [])];
+    if (!c || exprs.length === 0) return undefined;
+    const keys = new Set(exprs.map((e) => resolveClassExpr(model, c.module, e)).map((r) => (r && 'key' in r ? r.key : undefined)));
+    return keys.size === 1 ? [...keys][0] : undefined;
   } else {
     const c = model.classes[hint.classKey];
     if (!c) return undefined;
@@ -202,16 +211,19 @@ function hintClass(model: ReleaseModel, hint: Hint | undefined): string | undefi
  * from a constructor (`b = BuildStatus(...)`), an annotated parameter or variable, or
  * `self.x` where the class assigns `self.x = Foo(...)`. Calls `x.meth(...)` on such a receiver
  * become external sets of what `meth` (found through the MRO) sets on its self.
- * Loops (`for b in self.builds`) and untyped parameters give no class: only the attribute name.
+ * A loop `for b in self.builds:` (or `.values()`) gives b the class of what the class puts into
+ * self.builds (`self.builds.append(BuildStatus(…))`, `self.builds[n] = b` with b typed), when all
+ * of it is one class. Untyped parameters and results of other calls (`load(f)`) give no class:
+ * only the attribute name.
  */
-function resolveExternalSets(model: ReleaseModel, sets: PendingExternalSet[], calls: PendingMethodCall[]): ExternalSet[] {
+function resolveExternalSets(model: ReleaseModel, sets: PendingExternalSet[], calls: PendingMethodCall[], elements: Map<string, string[]>): ExternalSet[] {
   const out: ExternalSet[] = [];
   for (const p of sets) {
-    const key = hintClass(model, p.hint);
+    const key = hintClass(model, p.hint, elements);
     out.push(key ? { ...p.set, classKey: key } : p.set);
   }
   for (const call of calls) {
-    const key = hintClass(model, call.hint);
+    const key = hintClass(model, call.hint, elements);
     if (!key) continue;
     const r = mro(model, key);
     const owner = (r.ok ? r.mro : [key]).map((k) => model.classes[k]).find((c) => c?.methods[call.method]);

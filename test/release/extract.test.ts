@@ -126,7 +126,7 @@ test('Versioned facts: persistenceVersion, persistenceForgets, upgradeToVersionN
   assert.equal(b.persistenceVersion, undefined);
 });
 
-test('external sets: constructor-typed locals, annotated parameters, self.x = Foo(), calls of setting methods', () => {
+test('external sets: constructor-typed locals, annotated parameters, self.x = Foo(), loops over self.<list>, calls of setting methods', () => {
   const ext = model.externalSets.map((e) => [e.receiver, e.attr, e.classKey ?? '-', e.viaMethod ?? '-', e.loc.line].join(' '));
   assert.deepEqual(ext, [
     'self.helper ran facts.py3style.Helper run 14',
@@ -135,6 +135,8 @@ test('external sets: constructor-typed locals, annotated parameters, self.x = Fo
     'h extra facts.py3style.Helper - 73',
     'h ran facts.py3style.Helper run 74',
     'unknown attr - - 75',
+    'h owner facts.py3style.Helper - 91', // for h in self.helpers, where add() appends a Helper
+    'm owner - - 93', // self.mixed holds a Helper and a Widget: no single class
   ]);
 });
 
