@@ -1,7 +1,7 @@
 // What `rehearse release` shows, as plain data (for --json) and as text. Pure functions: the
 // command prints what these return.
 import type { ClassInfo, ReleaseModel, Resolution, SourceLoc } from './model.js';
-import { classFacts, isVersioned, mro, runtimeModule, upgradeChainClasses, versionKey, type ClassFacts, type AttrSite } from './classes.js';
+import { classFacts, isVersioned, mro, runtimeModule, versionKey, type ClassFacts, type AttrSite } from './classes.js';
 
 export interface ClassSummary {
   key: string;
@@ -221,4 +221,3 @@ export function resolutionText(query: string, r: Resolution, model: ReleaseModel
   return out.join('\n') + '\n';
 }
 
-export { upgradeChainClasses };
