@@ -83,6 +83,34 @@ export function mergeEngines(findings: readonly Finding[]): Finding[] {
     }
     out.push(...kept);
   }
+  return foldUnnamedAttributes(out);
+}
+
+/**
+ * The engines name some findings at different precision: for an upgrade gap or an orphaned
+ * version key one gives the method or key as `attribute`, the other none. A single-engine
+ * finding without attribute is the same finding as the other engine's with one, when code,
+ * class and objects agree: fold it in (the precise key is kept).
+ */
+function foldUnnamedAttributes(findings: Finding[]): Finding[] {
+  const out = [...findings];
+  for (let i = out.length - 1; i >= 0; i--) {
+    const loose = out[i]!;
+    if (loose.attribute !== undefined || loose.engines.length !== 1) continue;
+    const j = out.findIndex(
+      (f, k) =>
+        k !== i &&
+        f.code === loose.code &&
+        f.class === loose.class &&
+        f.attribute !== undefined &&
+        f.engines.length === 1 &&
+        f.engines[0] !== loose.engines[0] &&
+        sameObjects(f, loose),
+    );
+    if (j < 0) continue;
+    out[j] = mergeTwo(out[j]!, loose);
+    out.splice(i, 1);
+  }
   return out;
 }
 
@@ -135,6 +163,8 @@ function mergeTwo(a: Finding, b: Finding): Finding {
   };
   const suggestion = first.suggestion ?? second.suggestion;
   if (suggestion !== undefined) merged.suggestion = suggestion;
+  const attribute = first.attribute ?? second.attribute;
+  if (attribute !== undefined) merged.attribute = attribute;
   if (first.details || second.details) merged.details = { ...second.details, ...first.details };
   return merged;
 }
