@@ -207,7 +207,8 @@ function fitLine(line: string, width: number | undefined): string[] {
 
 function contextLine(report: Report): string {
   const parts: string[] = [];
-  const snaps = report.snapshots.filter((s) => !notSnapshots(report).includes(s));
+  const skippedFiles = new Set(notSnapshots(report));
+  const snaps = report.snapshots.filter((s) => !skippedFiles.has(s));
   parts.push(snaps.length === 1 ? `snapshot ${snaps[0]!.file}` : plural(snaps.length, 'snapshot'));
   if (report.target) parts.push(`target ${report.target.path}`);
   if (report.baseline) parts.push(`baseline ${report.baseline.path}`);
