@@ -50,6 +50,7 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
   const unknownModules = new Set<string>();
   const dynamic = new Set<string>();
   const opaqueReported = new Set<string>();
+  let py2Unknown = false;
   let instancesChecked = 0;
   let versionedObjects = 0;
   let objects = 0;
@@ -69,12 +70,19 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
     const { graph } = snap;
     objects += graph.nodeCount;
     const uses = classUses(graph);
-    const py3 = (opts.targetPython ?? view.model.python) === 3;
+    const targetPython = opts.targetPython ?? view.model.python;
+    const py3 = targetPython === 3;
     const encoding: Py2Encoding = opts.encoding ?? 'ASCII';
     const bytesKeys = py3 && encoding === 'bytes';
     if (py3) {
       // A file that does not load at all has no objects to check further.
       if (checkPython2Strings(acc, snap, encoding, done)) continue;
+    } else if (targetPython === undefined && graph.info.python2Hints && !py2Unknown) {
+      py2Unknown = true;
+      skipped.push(
+        `the snapshot was written by Python 2 and the target's Python version is not known from its source: ` +
+          `pass --target-python 3 (and --encoding) to check how Python 3 would decode its strings`,
+      );
     }
 
     for (const use of uses.values()) {
