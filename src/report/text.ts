@@ -64,7 +64,7 @@ export function formatText(input: Report, options: TextOptions): string {
   const out = [...verdictLines(ctx), ...findingSections(ctx), ...logLines(ctx), ...checkedLines(ctx), ...exitLines(ctx)];
   return `${out
     .flatMap((l) => fitLine(l, ctx.width))
-    .map((l) => l.replace(/[ \t]+$/, ''))
+    .map(trimEnd)
     .join('\n')}\n`;
 }
 
@@ -176,6 +176,14 @@ function exitLines({ report, c }: Ctx): string[] {
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Trailing blanks go, also when colour codes sit among them (the codes stay, balanced). */
+function trimEnd(line: string): string {
+  const tail = /(?:[ \t]|\u001b\[[0-9;]*m)+$/.exec(line);
+  if (!tail) return line;
+  const kept = `${line.slice(0, tail.index)}${(tail[0].match(ANSI) ?? []).join('')}`;
+  return kept.replace(ANSI, '') === '' ? '' : kept;
+}
 
 /**
  * Word-wraps one finished (possibly coloured) line to the width by its visible length, with

@@ -110,3 +110,14 @@ test('a listed value is gone from every format after redaction, wherever it was'
     { numRuns: 100, seed: 17 },
   );
 });
+
+test('text at any width: never throws, and is the same text as the coloured one once escapes are stripped', () => {
+  fc.assert(
+    fc.property(reportArb, fc.integer({ min: 20, max: 200 }), fc.integer({ min: 0, max: 6 }), (report, width, maxPaths) => {
+      const plain = formatText(report, { color: new Chalk({ level: 0 }), width, maxPaths });
+      const coloured = formatText(report, { color: new Chalk({ level: 3 }), width, maxPaths }).replace(/\u001b\[[0-9;]*m/g, '');
+      assert.equal(coloured, plain);
+    }),
+    { numRuns: 100, seed: 19 },
+  );
+});
