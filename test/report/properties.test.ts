@@ -121,3 +121,28 @@ test('text at any width: never throws, and is the same text as the coloured one 
     { numRuns: 100, seed: 19 },
   );
 });
+
+test('Markdown table rows keep their column count whatever the file names hold', () => {
+  fc.assert(
+    fc.property(fc.array(nasty, { minLength: 1, maxLength: 4 }), nasty, (files, cmd) => {
+      const report = buildReport({
+        command: cmd, tool: TOOL, failOn: 'error', findings: [],
+        snapshots: files.map((file) => ({ file, size: 1, sha256: '0', format: 'pickle', skipped: file })),
+        target: { path: files[0]!, contentHash: cmd, files: 1, classes: 1, parseErrors: 0 },
+        checked: { engines: ['simulated'], done: [], skipped: [] },
+      });
+      const lines = formatMarkdown(report).split('\n');
+      const pipes = (l: string) => (l.match(/(?<!\\)\|/g) ?? []).length;
+      let expected = 0;
+      for (const l of lines) {
+        if (!l.startsWith('|')) {
+          expected = 0;
+          continue;
+        }
+        if (expected === 0) expected = pipes(l); // the header row
+        else assert.equal(pipes(l), expected, l);
+      }
+    }),
+    { numRuns: 150, seed: 23 },
+  );
+});
