@@ -15,6 +15,9 @@ import { formatSummary, formatTotals } from '../inspect/summary.js';
 import { formatTree } from '../inspect/tree.js';
 import { formatJson, inspectDocument, type InspectEntry } from '../inspect/json.js';
 
+/** Notes printed for skipped files before they are only counted. */
+const MAX_SKIP_NOTES = 10;
+
 interface InspectOptions {
   tree?: string | true;
   depth?: number;
@@ -73,6 +76,7 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
   const entries: InspectEntry[] = [];
   const spinner: Ora | undefined = io.interactive ? ora({ stream: process.stderr }) : undefined;
   let printed = 0;
+  let skippedNotes = 0;
   const emit = (text: string): void => {
     spinner?.clear();
     if (printed++ > 0) io.out('\n');
@@ -92,7 +96,8 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
     }
     if (opened.kind === 'not-a-snapshot') {
       spinner?.stop();
-      io.err(`rehearse: note: ${file}: skipped, not a snapshot: ${opened.reason}\n`);
+      // A basedir holds a log file per build step: name the first few, count the rest.
+      if (++skippedNotes <= MAX_SKIP_NOTES) io.err(`rehearse: note: ${file}: skipped, not a snapshot: ${opened.reason}\n`);
       entries.push({ file, status: 'skipped', reason: opened.reason, size: opened.size, sha256: opened.sha256 });
       continue;
     }
@@ -130,6 +135,7 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
     emit(text);
   }
   spinner?.stop();
+  if (skippedNotes > MAX_SKIP_NOTES) io.err(`rehearse: note: ${skippedNotes - MAX_SKIP_NOTES} more files skipped, not snapshots${opts.json ? '' : ' (--json lists them all)'}\n`);
   const doc = inspectDocument(toolVersion(), entries, notes);
   if (opts.json) io.out(formatJson(doc));
   else if (files.length > 1) emit(formatTotals(doc.totals, c));

@@ -121,6 +121,13 @@ test('input errors exit 2 with one line: missing path, encrypted snapshot, bad o
   }
 });
 
+test('many skipped files: the first ten are named, the rest counted', async () => {
+  const r = await runCli(['inspect', `${F}/basedir`, `${F}/misc/notes.txt`, `${F}/misc/empty`, `${F}/aot/make_aot.py`, `${F}/gen/make_misc.py`, `${F}/gen/make_basedir.py`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((r.stderr.match(/skipped, not a snapshot/g) ?? []).length, 10);
+  assert.match(r.stderr, /^rehearse: note: 1 more files skipped, not snapshots \(--json lists them all\)$/m);
+});
+
 test('a file that is not a snapshot is a note, not an error', async () => {
   const r = await runCli(['inspect', `${F}/misc/notes.txt`, `${F}/misc/py3-proto0.data`]);
   assert.equal(r.code, 0);
