@@ -134,3 +134,14 @@ test('a file that is not a snapshot is a note, not an error', async () => {
   assert.match(r.stderr, /note: .*notes\.txt: skipped, not a snapshot/);
   assert.match(r.stdout, /1 snapshot inspected, 1 skipped \(not snapshots\)/);
 });
+
+test('colour only when asked: FORCE_COLOR colours the summary and the tree, NO_COLOR keeps them plain', async () => {
+  const args = ['inspect', `${F}/misc/unsafe-system.pickle`, '--tree', '--depth', '1'];
+  const coloured = await runCli(args, { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+  assert.equal(coloured.code, 0, coloured.stderr);
+  assert.match(coloured.stdout, /\x1b\[31m\x1b\[1m {2}UNSAFE/);
+  assert.match(coloured.stdout, /\x1b\[36mflock\.service\.Service\x1b\[39m/);
+  const plain = await runCli(args);
+  assert.doesNotMatch(plain.stdout, /\x1b\[/);
+  assert.equal(plain.stdout, coloured.stdout.replace(/\x1b\[\d+m/g, ''));
+});
