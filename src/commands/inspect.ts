@@ -36,7 +36,7 @@ export function registerInspect(program: Command, io: Io, result: CommandResult)
     .command('inspect')
     .description('show what snapshots hold: format, classes, saved Versioned versions, and globals that would execute code')
     .argument('<snapshot...>', 'snapshot files, directories (searched recursively) or glob patterns')
-    .option('--tree [path]', 'print the object graph as an indented tree, from the object PATH (default: root)')
+    .option('--tree [path]', 'print the object graph as an indented tree, from the object PATH (default: root; put a bare --tree after the files)')
     .option('--depth <n>', 'levels of the tree to expand (default: 4)', nonNegativeInt)
     .option('--json', 'print one JSON document instead of text (schema: docs/inspect-json.md)')
     .option('--partial', 'on a corrupt pickle, show what was decoded before the error (marked partial) instead of failing')
@@ -45,6 +45,7 @@ export function registerInspect(program: Command, io: Io, result: CommandResult)
       `
 Files are recognised by content: pickles (any protocol), gzip or bzip2 compressed, and Twisted AOT
 source (.tas). Other files are skipped with a note on stderr. Nothing is ever loaded by Python.
+Decompressed data is capped at 1 GiB (set REHEARSE_MAX_SNAPSHOT_BYTES to change it).
 Exit code: 0, or 2 when an input cannot be read or decoded. Unsafe globals are reported, not an error.
 
 Examples:
