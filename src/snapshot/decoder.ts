@@ -388,6 +388,8 @@ class Machine {
     const t = this.t;
     const counts = this.opCounts;
     if (n === 0) throw new Fail(0, 'empty input: not a pickle');
+    // Byte ranges are kept in Int32 columns.
+    if (n > 0x7fffffff) throw new Fail(0, 'pickles larger than 2 GiB are not supported');
     for (;;) {
       if (this.pos >= n) {
         this.opPos = n;
