@@ -115,6 +115,8 @@ class Machine {
   stopOffset = -1;
 
   constructor(data: Uint8Array, opts: DecodeOptions) {
+    // Byte ranges are kept in Int32 columns.
+    if (data.length > 0x7fffffff) throw new Fail(0, 'pickles larger than 2 GiB are not supported');
     this.d = data;
     this.n = data.length;
     this.t = new NodeTable(data.length, opts.maxNodes ?? DEFAULT_MAX_NODES);
@@ -388,8 +390,6 @@ class Machine {
     const t = this.t;
     const counts = this.opCounts;
     if (n === 0) throw new Fail(0, 'empty input: not a pickle');
-    // Byte ranges are kept in Int32 columns.
-    if (n > 0x7fffffff) throw new Fail(0, 'pickles larger than 2 GiB are not supported');
     for (;;) {
       if (this.pos >= n) {
         this.opPos = n;
