@@ -51,6 +51,9 @@ const HOW: Partial<Record<number, InstanceHow>> = {
   [K.INST_NEWOBJ_REDUCE]: 'newobj-reduce',
 };
 
+const F64 = new Float64Array(1);
+const F64_WORDS = new Int32Array(F64.buffer);
+
 /** Edge code for the one child that is not a CSR slot: a persid's pid. */
 const PID_EDGE = -1;
 
@@ -62,7 +65,6 @@ export interface CompactParts {
   b: Int32Array;
   csr: Int32Array;
   aux: Int32Array;
-  floats: number[];
   bigs: Array<number | bigint>;
   count: number;
   root: NodeId;
@@ -80,7 +82,6 @@ export class CompactGraph implements SnapshotGraph {
   private readonly B: Int32Array;
   private readonly csr: Int32Array;
   private readonly aux: Int32Array;
-  private readonly floats: number[];
   private readonly bigs: Array<number | bigint>;
   private bfs: Bfs | undefined;
   private readonly globalCache = new Map<NodeId, { module: string; name: string }>();
@@ -93,7 +94,6 @@ export class CompactGraph implements SnapshotGraph {
     this.B = p.b;
     this.csr = p.csr;
     this.aux = p.aux;
-    this.floats = p.floats;
     this.bigs = p.bigs;
     this.nodeCount = p.count;
     this.root = p.root;
@@ -124,6 +124,12 @@ export class CompactGraph implements SnapshotGraph {
     const { kinds } = this;
     for (let id = 0; id < this.nodeCount; id++) if (PUBLIC_KIND[kinds[id]!] === kind) out.push(id);
     return out;
+  }
+
+  private floatOf(id: NodeId): number {
+    F64_WORDS[0] = this.A[id]!;
+    F64_WORDS[1] = this.B[id]!;
+    return F64[0]!;
   }
 
   private range(id: NodeId): NodeId[] {
@@ -182,7 +188,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.BIGINT:
         return { kind: 'int', value: this.bigs[this.A[id]!]! };
       case K.FLOAT:
-        return { kind: 'float', value: this.floats[this.A[id]!]! };
+        return { kind: 'float', value: this.floatOf(id) };
       case K.STR_UTF8:
       case K.STR_RAWUNI:
       case K.STR_LATIN1:
@@ -329,7 +335,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.BIGINT:
         return String(this.bigs[this.A[id]!]!);
       case K.FLOAT:
-        return reprFloat(this.floats[this.A[id]!]!);
+        return reprFloat(this.floatOf(id));
       case K.STR_UTF8:
       case K.STR_RAWUNI:
       case K.STR_LATIN1:

@@ -10,7 +10,7 @@ export const K = {
   FALSE: 2,
   INT: 3, // a = value (int32)
   BIGINT: 4, // a = index into `bigs`
-  FLOAT: 5, // a = index into `floats`
+  FLOAT: 5, // a, b = low and high 32 bits of the double
   STR_UTF8: 6, // a = start, b = length (BINUNICODE*)
   STR_RAWUNI: 7, // a, b: raw-unicode-escape payload (UNICODE)
   STR_LATIN1: 8, // a, b: bytes are code points (UNICODE without escapes, PERSID line)
@@ -103,7 +103,6 @@ export class NodeTable {
   segNext: Int32Array;
   segRole: Uint8Array;
   segCount = 0;
-  floats: number[] = [];
   bigs: Array<number | bigint> = [];
 
   constructor(
