@@ -1,6 +1,6 @@
 // `SnapshotGraph` over the compact tables of store.ts: views, edges, text and paths on demand.
 import type { Edge, Node, NodeId, NodeKind, SnapshotGraph, StreamInfo } from './graph.js';
-import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind } from './store.js';
+import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind, type Offsets } from './store.js';
 import {
   bytesAsText,
   decodeEscapedBytes,
@@ -60,7 +60,7 @@ const PID_EDGE = -1;
 export interface CompactParts {
   data: Uint8Array;
   kinds: Uint8Array;
-  offs: Uint32Array;
+  offs: Offsets;
   a: Int32Array;
   b: Int32Array;
   csr: Int32Array;
@@ -77,7 +77,7 @@ export class CompactGraph implements SnapshotGraph {
   readonly info: StreamInfo;
   private readonly d: Uint8Array;
   private readonly kinds: Uint8Array;
-  private readonly offs: Uint32Array;
+  private readonly offs: Offsets;
   private readonly A: Int32Array;
   private readonly B: Int32Array;
   private readonly csr: Int32Array;
@@ -116,7 +116,7 @@ export class CompactGraph implements SnapshotGraph {
 
   offset(id: NodeId): number {
     this.check(id);
-    return this.offs[id]!;
+    return this.offs.get(id);
   }
 
   nodesOfKind(kind: NodeKind): NodeId[] {
