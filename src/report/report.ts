@@ -52,6 +52,8 @@ export interface Report {
     /** Live replay sandbox layers that were active, by name. */
     sandbox?: Record<string, boolean | string>;
     redacted?: string[];
+    /** The Python interpreter(s) live replay ran, e.g. "/usr/bin/python3 3.11.2, Twisted 22.4.0". */
+    python?: string[];
   };
   findings: Finding[];
   logs?: LogDiffSummary[];
@@ -61,5 +63,7 @@ export interface Report {
     /** The --fail-on threshold used, and whether it was reached. */
     failOn: Severity | 'never';
     failed: boolean;
+    /** How many findings an accept file marked accepted (not in `counts`, never failing). */
+    accepted?: number;
   };
 }

@@ -1,0 +1,290 @@
+// The terminal report. Modelled on what makes ESLint's "stylish" and ripgrep readable: the
+// answer first (one verdict line), then findings grouped by severity with the code and the
+// class up front, labelled rows underneath (objects, evidence as file:line like a compiler
+// error so terminals make it clickable, the fix as indented code), and a closing account of
+// what was and was not checked. Colour only through the chalk instance given: level 0 writes
+// no escape codes at all.
+import type { ChalkInstance } from 'chalk';
+import type { Evidence, Finding, Severity } from './finding.js';
+import type { Report } from './report.js';
+import { disagreements, failingFindings } from './build.js';
+import {
+  withVisibleControls,
+  SEVERITY_WORD,
+  engineNote,
+  humanSize,
+  interestingLogs,
+  location,
+  logCounts,
+  plural,
+  shownPaths,
+  splitSuggestion,
+  subjectOf,
+  verdictParts,
+} from './common.js';
+
+export interface TextOptions {
+  color: ChalkInstance;
+  /** Object paths shown per finding before "(+N more)". */
+  maxPaths?: number;
+  /** Terminal width: long messages wrap and long source lines are cut to fit. */
+  width?: number;
+  /** Snapshots listed under "Checked:" before the rest are summed up in one line. */
+  maxSnapshots?: number;
+  /** Diff lines shown per differing log before "(+N more lines)". */
+  maxDiffLines?: number;
+}
+
+const SYMBOL: Record<Severity, string> = { error: '✖', warning: '⚠', info: 'ℹ' };
+const LABEL_WIDTH = 10;
+
+export function formatText(input: Report, options: TextOptions): string {
+  const report = withVisibleControls(input);
+  const c = options.color;
+  const maxPaths = options.maxPaths ?? 3;
+  const maxSnapshots = options.maxSnapshots ?? 10;
+  const width = options.width && options.width > 40 ? options.width : undefined;
+  const sev: Record<Severity, ChalkInstance> = { error: c.red, warning: c.yellow, info: c.blue };
+  const out: string[] = [];
+
+  // 1. The verdict.
+  const v = verdictParts(report);
+  const vc = report.summary.verdict === 'UNSAFE' ? c.red : report.summary.verdict === 'SAFE' ? c.green : c.yellow;
+  out.push(`${vc.bold(v.head)}${v.rest}`);
+  out.push(c.dim(`  ${contextLine(report)}`));
+
+  // 2. Findings, by severity; accepted ones last, apart.
+  const disagree = disagreements(report);
+  const active = report.findings.filter((f) => !f.accepted);
+  const accepted = report.findings.filter((f) => f.accepted);
+  for (const s of ['error', 'warning', 'info'] as const) {
+    const group = active.filter((f) => f.severity === s);
+    if (group.length === 0) continue;
+    out.push('', sev[s].bold(`${SYMBOL[s]} ${plural(group.length, SEVERITY_WORD[s][0], SEVERITY_WORD[s][1])}`));
+    for (const f of group) out.push('', ...findingLines(f, report, disagree.has(f), sev[f.severity], c, maxPaths, width));
+  }
+  if (accepted.length > 0) {
+    out.push('', c.dim.bold(`✔ ${plural(accepted.length, 'accepted finding')} (listed, not failing)`));
+    for (const f of accepted) out.push('', ...findingLines(f, report, disagree.has(f), c.dim, c, maxPaths, width));
+  }
+
+  // 3. Log diffs.
+  if (report.logs && report.logs.length > 0) {
+    out.push('', c.bold('Logs: ') + logCounts(report));
+    for (const l of interestingLogs(report)) {
+      const where = `${c.cyan(l.path)} (${l.name}) in ${c.magenta(l.snapshot)}`;
+      if (l.status === 'differs') {
+        out.push(`  ${where}: ${c.green(`+${l.added}`)} ${c.red(`-${l.removed}`)}`);
+        if (l.diff) out.push(...diffLines(l.diff, c, options.maxDiffLines ?? 20).map((x) => `    ${x}`));
+      } else {
+        out.push(`  ${where}: ${c.red(l.status.replace('failed-', 'failed under '))}${l.error ? `: ${l.error}` : ''}`);
+      }
+    }
+  }
+
+  // 4. What was checked, and what was not (never silent).
+  out.push('', c.bold('Checked:'));
+  for (const d of report.checked.done) out.push(`  ${c.green('✔')} ${d}`);
+  // A Buildbot basedir holds thousands of build pickles: list a few, sum up the rest.
+  const read = report.snapshots.filter((x) => x.skipped === undefined);
+  for (const s of read.slice(0, maxSnapshots)) {
+    const facts = [s.format, s.protocol !== undefined ? `protocol ${s.protocol}` : '', humanSize(s.size), s.instances !== undefined ? plural(s.instances, 'instance') : '']
+      .filter(Boolean)
+      .join(', ');
+    out.push(`  ${c.green('✔')} snapshot ${c.magenta(s.file)} (${facts}) ${c.dim(`sha256 ${s.sha256.slice(0, 12)}`)}`);
+  }
+  if (read.length > maxSnapshots) {
+    const rest = read.slice(maxSnapshots);
+    const bytes = rest.reduce((n, s) => n + s.size, 0);
+    out.push(`  ${c.green('✔')} ${plural(rest.length, 'more snapshot')} (${humanSize(bytes)}; all listed by --format json)`);
+  }
+  for (const [name, r] of [['target', report.target], ['baseline', report.baseline]] as const) {
+    if (!r) continue;
+    const facts = [r.python ? `Python ${r.python}` : '', plural(r.files, 'file'), plural(r.classes, 'class', 'classes'), r.parseErrors ? plural(r.parseErrors, 'parse error') : '']
+      .filter(Boolean)
+      .join(', ');
+    out.push(`  ${c.green('✔')} ${name} ${c.magenta(r.path)} (${facts}) ${c.dim(shortHash(r.contentHash))}`);
+  }
+  if (report.checked.python?.length) out.push(`  ${c.green('✔')} live replay ran ${report.checked.python.join('; ')}`);
+  if (report.checked.sandbox) {
+    const layers = Object.entries(report.checked.sandbox)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, val]) => (val === false ? c.red(`${k} ✖`) : val === true ? `${k} ✔` : `${k}: ${val}`));
+    out.push(`  ${c.green('✔')} sandbox: ${layers.join(', ')}`);
+  }
+  const notChecked = [
+    ...report.checked.skipped,
+    ...report.snapshots.filter((s) => s.skipped !== undefined).map((s) => `snapshot ${s.file}: ${s.skipped}`),
+  ];
+  if (notChecked.length > 0) {
+    out.push('', c.bold('Not checked:'));
+    for (const s of notChecked) out.push(`  ${c.yellow('✖')} ${s}`);
+  }
+  if (report.checked.redacted?.length) {
+    out.push('', c.bold('Redacted: ') + report.checked.redacted.join(', '));
+  }
+
+  // 5. The exit status, stated.
+  const failing = failingFindings(report);
+  if (report.summary.failed) {
+    out.push('', c.red(`${plural(failing.length, 'finding')} at or above --fail-on ${report.summary.failOn} (exit 1)`));
+  }
+  return `${out
+    .flatMap((l) => fitLine(l, width))
+    .map((l) => l.replace(/[ \t]+$/, ''))
+    .join('\n')}\n`;
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * Word-wraps one finished (possibly coloured) line to the width by its visible length, with
+ * continuation lines hanging under the text. Lines that are code (suggestion code, diff,
+ * traceback: indented past the label column) are left alone so they stay copyable.
+ */
+function fitLine(line: string, width: number | undefined): string[] {
+  if (!width) return [line];
+  const visible = line.replace(ANSI, '');
+  if (visible.length <= width || /^ {16}/.test(visible)) return [line];
+  const indent = /^ */.exec(visible)![0].length;
+  // Labelled rows hang under their value; other lines under their first word.
+  const hang = /^ {4}\S+ +\S/.test(visible) && indent === 4 && visible.slice(4, 4 + LABEL_WIDTH).endsWith(' ') ? 4 + LABEL_WIDTH : indent + 2;
+  const vis = (t: string) => t.replace(ANSI, '').length;
+  const out: string[] = [];
+  let cur = line.slice(0, indent);
+  let fresh = true;
+  for (const w of line.slice(indent).split(' ')) {
+    const candidate = fresh ? `${cur}${w}` : `${cur} ${w}`;
+    if (!fresh && vis(candidate) > width) {
+      out.push(cur);
+      cur = ' '.repeat(hang) + w;
+    } else cur = candidate;
+    fresh = false;
+  }
+  out.push(cur);
+  return out;
+}
+
+function contextLine(report: Report): string {
+  const parts: string[] = [];
+  const n = report.snapshots.length;
+  parts.push(n === 1 ? `snapshot ${report.snapshots[0]!.file}` : plural(n, 'snapshot'));
+  if (report.target) parts.push(`target ${report.target.path}`);
+  if (report.baseline) parts.push(`baseline ${report.baseline.path}`);
+  parts.push(`engines: ${report.checked.engines.join(', ') || 'none'}`);
+  return parts.join(' · ');
+}
+
+function findingLines(
+  f: Finding,
+  report: Report,
+  disagreeing: boolean,
+  sevColor: (s: string) => string,
+  c: ChalkInstance,
+  maxPaths: number,
+  width: number | undefined,
+): string[] {
+  const lines: string[] = [];
+  const subject = subjectOf(f);
+  const note = engineNote(f, report, disagreeing);
+  const noteC = f.engines.length === 2 ? c.green(note) : c.dim(note);
+  const head = `  ${sevColor(f.code)}${subject ? `  ${c.bold(subject)}` : ''}`;
+  // The engines go at the end of the head line (like ESLint's rule id) unless that overflows.
+  const headLength = 2 + f.code.length + (subject ? 2 + subject.length : 0) + 2 + note.length;
+  const noteOnHead = !width || headLength <= width;
+  lines.push(noteOnHead ? `${head}  ${noteC}` : head);
+  for (const l of wrap(f.message, width ? width - 4 : undefined)) lines.push(`    ${l}`);
+  if (!noteOnHead) lines.push(row(c, 'engines', noteC));
+  if (f.accepted) lines.push(row(c, 'accepted', f.accepted.reason ?? '(no reason given)'));
+
+  const { shown, more } = shownPaths(f, maxPaths);
+  const objs = shown.map((p) => c.cyan(p));
+  if (more > 0) objs.push(c.dim(`(+${more} more)`));
+  if (objs.length > 0) lines.push(...rows(c, f.count === 1 ? 'object' : `objects`, objs));
+  if (f.snapshots.length > 0 && report.snapshots.length > 1) {
+    const snaps = f.snapshots.slice(0, Math.max(1, maxPaths)).map((s) => c.magenta(s));
+    if (f.snapshots.length > snaps.length) snaps.push(c.dim(`(+${f.snapshots.length - snaps.length} more)`));
+    lines.push(...rows(c, 'in', snaps));
+  }
+
+  const ev = f.evidence.length ? evidenceLines(f.evidence, c, width) : [];
+  if (ev.length > 0) lines.push(...rows(c, 'evidence', ev));
+
+  if (f.suggestion) {
+    const body: string[] = [];
+    for (const b of splitSuggestion(f.suggestion)) {
+      if (b.kind === 'prose') body.push(...b.lines.flatMap((l) => wrap(l, width ? width - 4 - LABEL_WIDTH : undefined)));
+      else body.push(...b.lines.map((l) => `  ${c.cyan(l)}`));
+    }
+    lines.push(...rows(c, 'fix', body));
+  }
+  return lines;
+}
+
+/** Evidence rows in aligned columns (location, role, text), like a compiler's error list. */
+function evidenceLines(list: Evidence[], c: ChalkInstance, width: number | undefined): string[] {
+  const locWidth = Math.max(...list.map((e) => location(e).length));
+  const roleWidth = Math.max(...list.map((e) => e.role.length));
+  return list.flatMap((e) => {
+    const pad = ' '.repeat(locWidth - location(e).length);
+    const loc = e.line !== undefined ? `${c.magenta(e.file)}:${c.green(String(e.line))}` : c.magenta(e.file);
+    const textLines = (e.text ?? '').replace(/\n+$/, '').split('\n');
+    const single = textLines.length === 1 && e.role !== 'log-diff';
+    if (e.text === undefined || e.text === '') return [`${loc}  ${c.dim(e.role)}`];
+    if (single) {
+      const head = `${loc}${pad}  ${c.dim(e.role.padEnd(roleWidth))}`;
+      const used = 4 + LABEL_WIDTH + locWidth + 2 + roleWidth + 2;
+      const room = width ? width - used : undefined;
+      const body = textLines[0]!.trim();
+      // A narrow terminal: the source line goes under the location rather than being cut to nothing.
+      if (room !== undefined && room < 24 && body.length > room) {
+        return [`${loc}  ${c.dim(e.role)}`, `  ${cut(body, width! - 4 - LABEL_WIDTH - 2)}`];
+      }
+      return [`${head}  ${cut(body, room)}`];
+    }
+    const body = e.role === 'log-diff' ? diffLines(e.text, c, 20) : textLines.map((l) => c.dim(cut(l, width ? width - 6 - LABEL_WIDTH : undefined)));
+    return [`${loc}  ${c.dim(e.role)}`, ...body.map((l) => `  ${l}`)];
+  });
+}
+
+function diffLines(diff: string, c: ChalkInstance, max: number): string[] {
+  const lines = diff.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n').filter((l) => !/^(Index: |={10,}|--- |\+\+\+ )/.test(l));
+  const out = lines.slice(0, max).map((l) => (l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l));
+  if (lines.length > max) out.push(c.dim(`(+${lines.length - max} more lines)`));
+  return out;
+}
+
+/** A labelled block: the label on the first line, the rest aligned under the first value. */
+function rows(c: ChalkInstance, label: string, values: string[]): string[] {
+  return values.map((v, i) => `    ${i === 0 ? c.dim(label.padEnd(LABEL_WIDTH)) : ' '.repeat(LABEL_WIDTH)}${v}`);
+}
+
+function row(c: ChalkInstance, label: string, value: string): string {
+  return rows(c, label, [value])[0]!;
+}
+
+function wrap(text: string, width: number | undefined): string[] {
+  if (!width || text.length <= width) return [text];
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+function cut(text: string, room: number | undefined): string {
+  if (room === undefined || text.length <= room) return text;
+  return room <= 1 ? '…' : `${text.slice(0, room - 1)}…`;
+}
+
+
+/** `sha256:5e88…` → `sha256 5e884898da28`: enough to tell two releases apart at a glance. */
+function shortHash(h: string): string {
+  const m = /^([a-z0-9]+):([0-9a-f]+)$/i.exec(h);
+  return m ? `${m[1]} ${m[2]!.slice(0, 12)}` : `hash ${h.slice(0, 12)}`;
+}
