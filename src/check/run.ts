@@ -25,6 +25,8 @@ export interface CheckOptions {
   replay: ReplayMode;
   command: string;
   accept?: AcceptFile;
+  /** A target already indexed (by `rehearse ci`, which checks many units against one target). */
+  loadedTarget?: LoadedRelease;
 }
 
 export interface CheckRun {
@@ -49,7 +51,7 @@ export interface LiveEngine {
 export async function runCheck(opts: CheckOptions, progress: (text: string) => void = () => {}, live?: LiveEngine): Promise<CheckRun> {
   const inputs = await loadInputs(opts.inputs, progress);
   progress(`indexing target ${opts.target}`);
-  const target = await loadReleaseForCheck({ path: opts.target, libs: opts.libs, ...(opts.renames ? { renames: opts.renames } : {}) });
+  const target = opts.loadedTarget ?? await loadReleaseForCheck({ path: opts.target, libs: opts.libs, ...(opts.renames ? { renames: opts.renames } : {}) });
   let baseline: LoadedRelease | undefined;
   if (opts.baseline) {
     progress(`indexing baseline ${opts.baseline}`);
