@@ -13,6 +13,7 @@ import { formatText } from '../report/text.js';
 import { formatMarkdown } from '../report/markdown.js';
 import { formatJson } from '../report/json.js';
 import type { Report } from '../report/report.js';
+import { addBundleOptions, bundleAfterCheck, redactForOutput, type BundleFlags } from '../bundle/command.js';
 
 interface CheckFlags {
   target: string;
@@ -30,7 +31,7 @@ interface CheckFlags {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerCheck(program: Command, io: Io, result: CommandResult): void {
-  program
+  const cmd = program
     .command('check')
     .description('replay the loading of snapshots with a target release and report what the upgrade would break')
     .argument('<snapshot...>', 'snapshot files, basedirs (searched recursively) or glob patterns')
@@ -50,7 +51,9 @@ export function registerCheck(program: Command, io: Io, result: CommandResult): 
         'bytes',
       ]),
     )
-    .addOption(new Option('--replay <engine>', 'which replay to run').choices(['simulated', 'live', 'both']).default('simulated'))
+    .addOption(new Option('--replay <engine>', 'which replay to run').choices(['simulated', 'live', 'both']).default('simulated'));
+  addBundleOptions(cmd);
+  cmd
     .addHelpText(
       'after',
       `
@@ -66,16 +69,17 @@ Examples:
   rehearse check master/builder1/12 --target ./src --lib ~/twisted --fail-on warning
   rehearse check snapshot.tap --target new/ --format json | jq '.findings[].code'`,
     )
-    .action(async (inputs: string[], flags: CheckFlags) => {
+    .action(async (inputs: string[], flags: CheckFlags & BundleFlags) => {
       result.exitCode = await runCheckCommand(inputs, flags, io);
     });
 }
 
-async function runCheckCommand(inputs: string[], flags: CheckFlags, io: Io): Promise<number> {
+async function runCheckCommand(inputs: string[], flags: CheckFlags & BundleFlags, io: Io): Promise<number> {
   const spinner: Ora | undefined = io.interactive ? ora({ stream: process.stderr }).start('starting') : undefined;
   let report: Report;
+  let run: Awaited<ReturnType<typeof runCheck>>;
   try {
-    const run = await runCheck(
+    run = await runCheck(
       {
         inputs,
         target: flags.target,
@@ -96,6 +100,9 @@ async function runCheckCommand(inputs: string[], flags: CheckFlags, io: Io): Pro
   } finally {
     spinner?.stop();
   }
+  // --bundle / --redact (src/bundle): the bundle folder, and redaction of the printed report.
+  report = redactForOutput(report, flags);
+  await bundleAfterCheck(run, flags, io);
   const text =
     flags.format === 'json'
       ? formatJson(report)
