@@ -61,7 +61,10 @@ export function formatCiText(results: readonly UnitResult[], opts: { color: Chal
       lines.push('', c.bold(`── ${r.unit.name}`), `cannot be read: ${r.error}`);
       continue;
     }
-    if (r.report.findings.length === 0) continue;
+    // Units with only info (or accepted) findings stay on their table row: CI logs are read for
+    // what needs doing; the JSON and JUnit outputs carry everything.
+    const k = r.report.summary.counts;
+    if (!r.report.summary.failed && k.error + k.warning === 0) continue;
     lines.push('', c.bold(`── ${r.unit.name}`));
     lines.push(formatText(r.report, { color: c, ...(opts.width ? { width: opts.width } : {}) }).trimEnd());
   }
