@@ -12,8 +12,9 @@
 //    decode is itself the evidence).
 // Every other value becomes a placeholder of the same type ('' for a str, 0 for an int, [] for a
 // list, …) or None for objects (an empty instance would lack every attribute and invent
-// findings). Lists and tuples on a path keep their length, so indices in object paths stay
-// the same; dicts on a path keep only the entries on a path. Redaction applies on the way:
+// findings). Lists, sets and dicts on a path keep only the items on a path (the real code
+// iterates them on load: a None in a list of steps breaks `__setstate__`); tuples keep their
+// length (they are records: `(dict, slots)`, constructor args), others placeholders. Redaction applies on the way:
 // secret-looking attribute names get a typed '[REDACTED]' value, listed strings are removed
 // from every string kept.
 import type { NodeId, SnapshotGraph } from './graph.js';
@@ -240,8 +241,11 @@ export function minimizeGraph(graph: SnapshotGraph, targets: readonly NodeId[], 
         v = glob(n.module, n.name);
         break;
       case 'list': {
+        // Only the items on a path: a None left in place of an object breaks code that loops
+        // over the list on load (`for step in self.steps: step.build = self`). Findings name
+        // their first object, usually item [0], so paths mostly stay the same.
         const shell: { kind: 'list'; items: PyValue[] } = { kind: 'list', items: [] };
-        work.push(() => (shell.items = n.items.map(child)));
+        work.push(() => (shell.items = n.items.filter((x) => needed.has(x)).map(keep)));
         v = shell;
         break;
       }
