@@ -43,9 +43,9 @@ Exit codes:
   3  internal error in rehearse (a bug: please report it)
 
 Examples:
-  rehearse check samples/flock/basedir --target samples/flock/releases/v2
+  rehearse check samples/tinybot/basedir --target samples/tinybot/releases/0.8
   rehearse inspect buildbot-shutdown.tap --tree --depth 3
-  rehearse release samples/flock/releases/v2 --class flock.status.BuildStatus`,
+  rehearse release samples/tinybot/releases/0.8 --class tinybot.status.builder.BuildStatus`,
   );
   return program;
 }

@@ -47,7 +47,8 @@ def main():
     full.addResult("Jos\xe9 Garc\xeda", ["build", "successful"], T0 + 100)
     full.addResult("alice", ["build", "failed"], T0 + 200)
     quick = master.addBuilder("quick")
-    quick.addResult("alice", ["build", "successful"], T0 + 300)
+    # over 255 bytes: a BINSTRING (not SHORT_BINSTRING) in protocol 2, with latin-1 bytes
+    quick.addResult("alice", ["build", "successful", "notes: " + "d\xe9j\xe0 vu, " * 30], T0 + 300)
     master.shutdown()
     for name in sorted(os.listdir(OUT)):
         print "%6d %s" % (os.path.getsize(os.path.join(OUT, name)), os.path.join(OUT, name))

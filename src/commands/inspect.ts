@@ -55,6 +55,13 @@ Examples:
     });
 }
 
+/** The JSON entry of a file that failed: the reason without the file name, and where. */
+function errorEntry(file: string, e: UserError): InspectEntry {
+  if (e instanceof SnapshotError) return { file, status: 'error', error: e.reason, offset: e.offset, ...(e.opcode ? { opcode: e.opcode } : {}) };
+  const prefix = `${file}: `;
+  return { file, status: 'error', error: e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message };
+}
+
 async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promise<number> {
   if (opts.json && opts.tree !== undefined) throw new UserError('--tree prints text; it cannot be combined with --json');
   if (opts.depth !== undefined && opts.tree === undefined) throw new UserError('--depth only applies with --tree');
@@ -80,7 +87,7 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
       if (!(e instanceof UserError)) throw e;
       spinner?.stop();
       io.err(`rehearse: ${e.message}\n`);
-      entries.push({ file, status: 'error', error: e.message });
+      entries.push(errorEntry(file, e));
       continue;
     }
     if (opened.kind === 'not-a-snapshot') {
@@ -104,7 +111,7 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
       if (!(e instanceof SnapshotError)) throw e;
       spinner?.stop();
       io.err(`rehearse: ${e.message}\n`);
-      entries.push({ file, status: 'error', error: e.reason, offset: e.offset, ...(e.opcode ? { opcode: e.opcode } : {}) });
+      entries.push(errorEntry(file, e));
       continue;
     }
     spinner?.stop();

@@ -321,7 +321,14 @@ export function aotToPickle(src: string): AotResult {
   const ast = new Parser(tokenize(src)).program();
   const { python, reason } = guessPython(ast);
   const value = toValue(ast, python);
-  return { value, pickle: writePickle(value, { protocol: 2, python2: python === 2 }), python, pythonReason: reason };
+  let pickle: Uint8Array;
+  try {
+    pickle = writePickle(value, { protocol: 2, python2: python === 2 });
+  } catch (e) {
+    // Only hostile shapes get here (a tuple that holds itself through Ref/Deref alone).
+    throw new AotSyntaxError(0, `the objects cannot be expressed as a pickle: ${(e as Error).message}`);
+  }
+  return { value, pickle, python, pythonReason: reason };
 }
 
 function walk(ast: Ast, f: (a: Ast) => void): void {
@@ -430,7 +437,9 @@ function toValue(root: Ast, python: 2 | 3): PyValue {
         const shell = shells.get(num)!;
         if (!filled.has(num)) {
           filled.add(num);
-          const v = conv(refAst.get(num)!, depth + 1);
+          const inner = refAst.get(num)!;
+          if (inner.t === 'call' && (inner.name === 'Ref' || inner.name === 'Deref')) throw new AotSyntaxError(inner.at, `Ref(${num}) wraps another reference`);
+          const v = conv(inner, depth + 1);
           if (v === null || typeof v !== 'object') throw new AotSyntaxError(a.at, `Ref(${num}) wraps a plain literal`);
           Object.assign(shell, v);
         }

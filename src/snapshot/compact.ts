@@ -159,14 +159,13 @@ export class CompactGraph implements SnapshotGraph {
     return decodeLatin1(this.d, s, e);
   }
 
-  private argIds(id: NodeId, st: number[]): NodeId[] {
+  private argIds(st: number[]): NodeId[] {
     const out: NodeId[] = Array.from(this.csr.subarray(st[R.ARG]!, st[R.ARG + 1]!));
     for (let s = st[R.ARGTUPLE]!; s < st[R.ARGTUPLE1 + 1]!; s++) {
       const t = this.csr[s]!;
       const skip = s >= st[R.ARGTUPLE1]! ? 1 : 0;
       if (this.kinds[t] === K.TUPLE) out.push(...this.range(t).slice(skip));
     }
-    void id;
     return out;
   }
 
@@ -232,7 +231,7 @@ export class CompactGraph implements SnapshotGraph {
           kind: 'instance',
           cls: this.csr[st[R.CLS]!]!,
           how: HOW[k]!,
-          args: this.argIds(id, st),
+          args: this.argIds(st),
           listItems: Array.from(this.csr.subarray(st[R.LITEM]!, st[R.LITEM + 1]!)),
           dictItems: this.pairs(st[R.DITEM]!, st[R.DITEM + 1]! - st[R.DITEM]!),
         };
@@ -272,7 +271,7 @@ export class CompactGraph implements SnapshotGraph {
   }
 
   /** The dicts that make up an instance's attributes (state dict, or the two of a `(dict, slots)` tuple). */
-  private stateDicts(id: NodeId, st: number[]): NodeId[] {
+  private stateDicts(st: number[]): NodeId[] {
     if (st[R.STATE + 1]! === st[R.STATE]!) return [];
     const s = this.csr[st[R.STATE + 1]! - 1]!;
     const k = this.kinds[s]!;
@@ -283,7 +282,6 @@ export class CompactGraph implements SnapshotGraph {
       else if (this.kinds[item] !== K.NONE) return [];
       return out;
     }
-    void id;
     return [];
   }
 
@@ -292,7 +290,7 @@ export class CompactGraph implements SnapshotGraph {
     if (!isInstanceKind(k) && k !== K.CALL) return undefined;
     const st = this.roleStarts(id);
     if (st[R.STATE + 1]! === st[R.STATE]!) return undefined;
-    const dicts = this.stateDicts(id, st);
+    const dicts = this.stateDicts(st);
     if (dicts.length === 0) return undefined;
     const m = new Map<string, NodeId>();
     for (const dct of dicts) {
@@ -357,10 +355,20 @@ export class CompactGraph implements SnapshotGraph {
     }
   }
 
+  /** Whether `keyLiteral` would render the key (decided from kinds alone: no text decoding). */
+  private isLiteralKey(id: NodeId): boolean {
+    const k = this.kinds[id]!;
+    if (k <= K.BYTES) return true; // none, bools, ints, floats, str, bytes
+    if (k !== K.TUPLE || this.B[id]! > 8) return false;
+    const s = this.A[id]!;
+    for (let i = s; i < s + this.B[id]!; i++) if (this.kinds[this.csr[i]!]! > K.BYTES) return false;
+    return true;
+  }
+
   /** Pushes the dict-style edge codes of `count` key/value slots from `start`. */
   private dictEdgeSlots(start: number, count: number, out: number[]): void {
     for (let i = start; i + 1 < start + count; i += 2) {
-      if (this.keyLiteral(this.csr[i]!) === undefined) out.push(i);
+      if (!this.isLiteralKey(this.csr[i]!)) out.push(i);
       out.push(i + 1);
     }
   }
@@ -401,7 +409,7 @@ export class CompactGraph implements SnapshotGraph {
       }
     }
     for (let i = st[R.KWARGS]!; i < st[R.STATE]!; i++) out.push(i);
-    for (const dct of this.stateDicts(id, st)) {
+    for (const dct of this.stateDicts(st)) {
       const s = this.A[dct]!;
       for (let i = s; i < s + this.B[dct]!; i += 2) if (this.isTextKey(this.csr[i]!)) out.push(i + 1);
     }
@@ -419,8 +427,8 @@ export class CompactGraph implements SnapshotGraph {
     const entry = rel >> 1;
     const to = this.csr[code]!;
     if ((rel & 1) === 0) return { via: 'inner', label: `key-object:${entry}`, to };
-    const lit = this.keyLiteral(this.csr[code - 1]!);
-    return lit === undefined ? { via: 'value-of', key: String(entry), to } : { via: 'key', key: lit, to };
+    const key = this.csr[code - 1]!;
+    return this.isLiteralKey(key) ? { via: 'key', key: this.keyLiteral(key)!, to } : { via: 'value-of', key: String(entry), to };
   }
 
   /** The edge from `parent` with code `code` (one of `edgeCodes(parent)`). */

@@ -99,15 +99,17 @@ function hasTwisted(): boolean {
   const r = spawnSync('/usr/bin/python3', ['-c', 'import twisted.persisted.styles'], { stdio: 'ignore' });
   return r.status === 0;
 }
-function hasPython27(): boolean {
-  const r = spawnSync('python2.7', ['-c', 'pass'], { stdio: 'ignore', env: { ...process.env, PYENV_VERSION: '2.7.18' } });
+function hasPyenv(exe: string, version: string): boolean {
+  const r = spawnSync(exe, ['-c', 'pass'], { stdio: 'ignore', env: { ...process.env, PYENV_VERSION: version } });
   return r.status === 0;
 }
 
 for (const sample of ['tinybot', 'oldbot']) {
   test(`${sample}: verify.py confirms expected.json with the real interpreters`, (t) => {
     if (!hasTwisted()) return t.skip('no /usr/bin/python3 with Twisted (apt-get install python3-twisted)');
-    if (sample === 'oldbot' && !hasPython27()) return t.skip('no python2.7 (PYENV_VERSION=2.7.18)');
+    // Both scripts also check the syntax claims with pyenv's Python 2.7 and 3.6.
+    if (!hasPyenv('python2.7', '2.7.18')) return t.skip('no python2.7 (PYENV_VERSION=2.7.18)');
+    if (!hasPyenv('python3.6', '3.6.15')) return t.skip('no python3.6 (PYENV_VERSION=3.6.15)');
     const r = spawnSync('/usr/bin/python3', ['-B', repoPath('samples', sample, 'verify.py')], {
       encoding: 'utf8',
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },

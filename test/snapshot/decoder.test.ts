@@ -254,3 +254,60 @@ test('hostile but decodable: an OBJ whose class is an int has no classOf', () =>
   assert.equal(n.kind === 'instance' && g.kind(n.cls), 'int');
   assert.equal(g.classOf(g.root), undefined);
 });
+
+test('memo keys beyond the first guess grow the dense memo; every GET finds its PUT', () => {
+  // ] then, for i < n: BININT2 i, LONG_BINPUT 2i, APPEND; then some LONG_BINGETs, APPEND.
+  // Keys reach 2n, well past the first dense guess (input size / 8).
+  const n = 20_000;
+  const parts: number[] = [0x5d];
+  for (let i = 0; i < n; i++) parts.push(0x4d, i & 0xff, i >> 8, 0x72, (2 * i) & 0xff, (2 * i) >> 8, 0, 0, 0x61);
+  for (let i = n - 1; i >= 0; i -= 997) parts.push(0x6a, (2 * i) & 0xff, (2 * i) >> 8, 0, 0, 0x61);
+  parts.push(0x2e);
+  const g = decodePickle(Uint8Array.from(parts), { file: 'memo.pickle' });
+  const root = g.node(g.root);
+  if (root.kind !== 'list') assert.fail('a list');
+  assert.equal(root.items.length, n + Math.ceil(n / 997));
+  assert.equal(root.items[n], root.items[n - 1], 'GET returns the very node PUT stored');
+  assert.equal(g.node(root.items[n + 1]!).kind === 'int' && (g.node(root.items[n + 1]!) as { value: number }).value, n - 1 - 997);
+});
+
+test('edge labels and paths: object keys, reduce calls, constructor args and kwargs, class refs', () => {
+  for (let proto = 0; proto <= 5; proto++) {
+    const g = decodeFixture(`py3/values.p${proto}.pickle`);
+    const objkey = dictGet(g, g.root, 'objkey');
+    const [keyEdge, valueEdge] = g.edges(objkey);
+    assert.equal(keyEdge?.via === 'inner' && keyEdge.label, 'key-object:0');
+    assert.equal(valueEdge?.via === 'value-of' && valueEdge.key, '0');
+    assert.equal(g.classOf(keyEdge!.to)?.name, 'KeyObj');
+    assert.equal(g.pathOf(keyEdge!.to), "root['objkey'].<key-object:0>");
+    assert.equal(g.pathOf(valueEdge!.to), "root['objkey'].<key:0>");
+    assert.equal(g.text(valueEdge!.to), 'value under an object key');
+
+    const reduced = dictGet(g, g.root, 'reduced');
+    const red = g.node(reduced);
+    if (red.kind !== 'call') assert.fail('a call');
+    assert.deepEqual(
+      g.edges(reduced).map((e) => (e.via === 'inner' ? e.label : e.via)),
+      ['callable', 'args'],
+    );
+    assert.equal(g.pathOf(red.args), "root['reduced'].<args>");
+    const args = g.node(red.args);
+    if (args.kind !== 'tuple') assert.fail('a tuple');
+    assert.equal(g.pathOf(args.items[1]!), "root['reduced'].<args>[1]");
+
+    const plain = dictGet(g, g.root, 'plain');
+    const pn = g.node(plain);
+    if (pn.kind !== 'instance') assert.fail('an instance');
+    assert.equal(g.pathOf(pn.cls), "root['plain'].<cls>");
+    if (pn.state !== undefined) assert.equal(g.pathOf(pn.state), "root['plain'].<state>");
+
+    if (proto >= 4) {
+      const wn = dictGet(g, g.root, 'withnew');
+      const w = g.node(wn);
+      if (w.kind !== 'instance') assert.fail('an instance');
+      assert.equal(g.pathOf(w.kwargs!), "root['withnew'].<kwargs>");
+      assert.equal(g.pathOf(w.args[0]!), "root['withnew'].<arg:0>");
+      assert.equal(g.instanceState(wn)?.has('k'), true);
+    }
+  }
+});

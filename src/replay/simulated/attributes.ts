@@ -92,16 +92,38 @@ export function indexExternalSets(sets: readonly ExternalSet[]): RefillIndex {
   return { byAttr, byMethod };
 }
 
-function receiverMatches(view: ReleaseView, set: ExternalSet, classKey: string): boolean {
-  if (!set.classKey) return true; // receiver type unknown: the assignment may well be ours
-  return set.classKey === classKey || view.mro(classKey).includes(set.classKey);
+/**
+ * How well an assignment's receiver fits the class: 3 its type is known to be the class (or a
+ * base), 2 its type is unknown but its name looks like the class (`master` for TinyMaster,
+ * `builder` for BuilderStatus), 1 unknown and unrelated (it may still be ours), 0 known to be
+ * another class.
+ */
+function receiverFit(view: ReleaseView, set: ExternalSet, classKey: string): number {
+  if (set.classKey) return set.classKey === classKey || view.mro(classKey).includes(set.classKey) ? 3 : 0;
+  const name = (set.receiver.split('.').pop() ?? '').toLowerCase().replace(/_/g, '');
+  const cls = (classKey.split('.').pop() ?? '').toLowerCase();
+  if (name.length >= 3 && (cls.includes(name) || name.includes(cls.replace(/status$/, '')))) return 2;
+  return 1;
+}
+
+/** The best-fitting set for the class among `sets` (ties: the first in source order). */
+function bestFit(view: ReleaseView, sets: readonly ExternalSet[], classKey: string): ExternalSet | undefined {
+  let best: ExternalSet | undefined;
+  let bestScore = 0;
+  for (const s of sets) {
+    const score = receiverFit(view, s, classKey);
+    if (score > bestScore) {
+      best = s;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 /** The first way (in order of certainty) the release refills `attr` on a loaded `classKey`. */
 export function findRefill(view: ReleaseView, classKey: string, attr: string, index: RefillIndex): Refill | undefined {
-  for (const s of index.byAttr.get(attr) ?? []) {
-    if (!s.viaMethod && receiverMatches(view, s, classKey)) return { how: 'external', set: s };
-  }
+  const external = bestFit(view, index.byAttr.get(attr) ?? [], classKey);
+  if (external) return { how: 'external', set: external };
   let setstate: Refill | undefined;
   let runtime: Refill | undefined;
   let viaMethod: Refill | undefined;
@@ -116,7 +138,7 @@ export function findRefill(view: ReleaseView, classKey: string, attr: string, in
         setstate ??= { how: 'setstate', owner: info.key, loc: use.loc };
         continue;
       }
-      const caller = (index.byMethod.get(method.name) ?? []).find((s) => receiverMatches(view, s, classKey));
+      const caller = bestFit(view, index.byMethod.get(method.name) ?? [], classKey);
       if (caller) viaMethod ??= { how: 'via-method', set: caller, method: method.name, owner: info.key };
       else runtime ??= { how: 'runtime', owner: info.key, method: method.name, loc: use.loc };
     }
