@@ -35,7 +35,7 @@ function files(dir: string): string[] {
 
 test('bundle of the tinybot sample against 0.8: every file, and repros that reproduce the same errors', async () => {
   const dir = path.join(tmp(), 'bundle');
-  const r = await runCli(['check', 'samples/tinybot/basedir', '--target', T08, '--bundle', dir]);
+  const r = await runCli(['check', 'samples/tinybot/basedir', '--target', T08, '--bundle', dir, '--replay', 'simulated']);
   assert.equal(r.code, 1, r.stderr);
   const names = ['docs/0', 'docs/1', 'docs/builder', 'runtests/0', 'runtests/1', 'runtests/2', 'runtests/builder', 'tinybot-shutdown.tap'];
   assert.deepEqual(files(dir), [
@@ -46,7 +46,7 @@ test('bundle of the tinybot sample against 0.8: every file, and repros that repr
     'report.md',
     'versions.json',
   ].sort());
-  assert.equal(readFileSync(path.join(dir, 'command.txt'), 'utf8'), `rehearse check samples/tinybot/basedir --target ${T08} --bundle ${dir}\n`);
+  assert.equal(readFileSync(path.join(dir, 'command.txt'), 'utf8'), `rehearse check samples/tinybot/basedir --target ${T08} --bundle ${dir} --replay simulated\n`);
   const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { target: { contentHash: string }; findings: JsonFinding[] };
   const versions = JSON.parse(readFileSync(path.join(dir, 'versions.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(versions.node, process.version);
@@ -60,8 +60,8 @@ test('bundle of the tinybot sample against 0.8: every file, and repros that repr
   for (const name of names) {
     const snap = `samples/tinybot/basedir/${name}`;
     const repro = path.join(dir, 'repro', `${name.replace('/', '__')}.pickle`);
-    const before = await runCli(['check', snap, '--target', T08, '--format', 'json']);
-    const after = await runCli(['check', repro, '--target', T08, '--format', 'json']);
+    const before = await runCli(['check', snap, '--target', T08, '--format', 'json', '--replay', 'simulated']);
+    const after = await runCli(['check', repro, '--target', T08, '--format', 'json', '--replay', 'simulated']);
     assert.equal(after.code, 1, after.stderr);
     const want = errorKeys(before.stdout);
     assert.ok(want.length > 0, name);
@@ -89,8 +89,11 @@ test('the repros load with the release\'s own classes under real Python and Twis
     return;
   }
   const dir = tmp();
+  // Default replay (both): the live replay runs too, and versions.json names its Python.
   const r = await runCli(['check', 'samples/tinybot/basedir', '--target', T08, '--bundle', dir]);
   assert.equal(r.code, 1);
+  const versions = JSON.parse(readFileSync(path.join(dir, 'versions.json'), 'utf8')) as { python: string[] | null };
+  assert.ok(versions.python?.some((p) => p.includes('python3')), JSON.stringify(versions.python));
   const pickles = files(dir).filter((f) => f.endsWith('.pickle')).map((f) => path.join(dir, f));
   const script = [
     'import sys, pickle',
@@ -108,7 +111,7 @@ test('the repros load with the release\'s own classes under real Python and Twis
 
 test('the repro of a build keeps one object per finding, on its original path', async () => {
   const dir = tmp();
-  await runCli(['check', 'samples/tinybot/basedir/runtests/0', '--target', T08, '--bundle', dir]);
+  await runCli(['check', 'samples/tinybot/basedir/runtests/0', '--target', T08, '--bundle', dir, '--replay', 'simulated']);
   const graph = decodePickle(readFileSync(path.join(dir, 'repro', 'samples__tinybot__basedir__runtests__0.pickle')), { file: 'repro' });
   const steps = nodesAtPaths(graph, ['root.steps[0]', 'root.steps[1]', 'root.steps[2]']).map((id) => graph.kind(id));
   assert.deepEqual(steps, ['instance'], 'steps[0] kept (the finding names it first), the other two left out');
@@ -140,8 +143,8 @@ test('redaction: secret attributes and listed values leave the bundle; names are
   assert.equal(readFileSync(path.join(dir, 'command.txt'), 'utf8').trim().endsWith('--redact-value [REDACTED]'), true);
   assert.match(readFileSync(path.join(dir, 'report.md'), 'utf8'), /password in the repro snapshot/);
   // Still a repro: the same errors, the Event now under a redacted key.
-  const again = await runCli(['check', repro, '--target', T08, '--format', 'json']);
-  const before = await runCli(['check', secret, '--target', T08, '--format', 'json']);
+  const again = await runCli(['check', repro, '--target', T08, '--format', 'json', '--replay', 'simulated']);
+  const before = await runCli(['check', secret, '--target', T08, '--format', 'json', '--replay', 'simulated']);
   assert.deepEqual(errorKeys(again.stdout), errorKeys(before.stdout));
   const graph = decodePickle(readFileSync(repro), { file: 'repro' });
   assert.equal(nodesAtPaths(graph, ["root.extras['[REDACTED]']"]).length, 1);
@@ -150,15 +153,15 @@ test('redaction: secret attributes and listed values leave the bundle; names are
 
   // The test can fail: without redaction the key (on the path to the finding) is in the repro.
   const raw = tmp();
-  await runCli(['check', secret, '--target', T08, '--bundle', raw, '--no-redact']);
+  await runCli(['check', secret, '--target', T08, '--bundle', raw, '--no-redact', '--replay', 'simulated']);
   assert.ok(readFileSync(path.join(raw, 'repro', 'test__fixtures__corpus__secret.pck.pickle'), 'latin1').includes('hunter2-s3cret'));
   assert.ok(readFileSync(path.join(raw, 'report.json'), 'utf8').includes('hunter2-s3cret'));
 });
 
 test('--redact-value without --bundle redacts the printed report; nothing is redacted by default', async () => {
-  const plain = await runCli(['check', 'test/fixtures/corpus/secret.pck', '--target', T08]);
+  const plain = await runCli(['check', 'test/fixtures/corpus/secret.pck', '--target', T08, '--replay', 'simulated']);
   assert.match(plain.stdout, /hunter2-s3cret/);
-  const red = await runCli(['check', 'test/fixtures/corpus/secret.pck', '--target', T08, '--redact-value', 'hunter2-s3cret']);
+  const red = await runCli(['check', 'test/fixtures/corpus/secret.pck', '--target', T08, '--redact-value', 'hunter2-s3cret', '--replay', 'simulated']);
   assert.doesNotMatch(red.stdout, /hunter2-s3cret/);
   assert.match(red.stdout, /\[REDACTED\]/);
 });
