@@ -300,7 +300,7 @@ export function minimizeGraph(graph: SnapshotGraph, targets: readonly NodeId[], 
       case 'call': {
         const shell: { kind: 'call'; callable: PyValue; args: PyValue[]; state?: PyValue } = { kind: 'call', callable: null, args: [] };
         work.push(() => {
-          shell.callable = globalOf(n.callable) ?? child(n.callable);
+          shell.callable = globalOf(n.callable) ?? callableChain(n.callable);
           const a = graph.node(n.args);
           shell.args = a.kind === 'tuple' ? a.items.map(child) : [];
           if (n.state !== undefined) shell.state = instanceState(n.state);
@@ -318,6 +318,27 @@ export function minimizeGraph(graph: SnapshotGraph, targets: readonly NodeId[], 
         // ext codes and out-of-band buffers cannot be written back without process state.
         v = null;
     }
+    kept.set(id, v);
+    return v;
+  }
+
+  /**
+   * What a call calls, kept whole when it is itself made by calls (`getattr(import_module('os'),
+   * 'system')`): the chain is the evidence of an unsafe-global finding. Only the outermost call's
+   * arguments are data (placeholders), so a repro of a hostile pickle is defanged.
+   */
+  function callableChain(id: NodeId): PyValue {
+    const n = graph.node(id);
+    if (n.kind === 'global') return glob(n.module, n.name);
+    if (n.kind !== 'call') return child(id);
+    const have = kept.get(id);
+    if (have !== undefined) return have;
+    const a = graph.node(n.args);
+    const v: PyValue = {
+      kind: 'call',
+      callable: callableChain(n.callable),
+      args: a.kind === 'tuple' ? a.items.map((x) => (graph.kind(x) === 'call' || graph.kind(x) === 'global' ? callableChain(x) : scalar(x))) : [],
+    };
     kept.set(id, v);
     return v;
   }

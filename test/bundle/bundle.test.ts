@@ -205,3 +205,24 @@ test('shellQuote: command.txt can be pasted back into a shell', () => {
   assert.equal(sh.stdout, "a b\nc'd\n$HOME\n\n");
   assert.ok(repoPath('x'));
 });
+
+test('repros of hostile pickles keep the call chain (the evidence) but not the command (defanged)', async () => {
+  for (const [name, command] of [
+    ['unsafe-chain', '1+1'],
+    ['unsafe-system', 'echo pwned'],
+  ] as const) {
+    const src = `test/fixtures/snapshots/misc/${name}.pickle`;
+    const dir = tmp();
+    const r = await runCli(['check', src, '--target', T08, '--replay', 'simulated', '--bundle', dir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /does not reproduce/);
+    const repro = path.join(dir, 'repro', `test__fixtures__snapshots__misc__${name}.pickle.pickle`);
+    const before = await runCli(['check', src, '--target', T08, '--format', 'json', '--replay', 'simulated']);
+    const after = await runCli(['check', repro, '--target', T08, '--format', 'json', '--replay', 'simulated']);
+    const unsafe = (s: string) => errorKeys(s).filter((k) => k.startsWith('unsafe-global|'));
+    assert.ok(unsafe(before.stdout).length > 0);
+    assert.deepEqual(unsafe(after.stdout), unsafe(before.stdout), name);
+    assert.ok(readFileSync(src, 'latin1').includes(command), `${name}: the original holds ${command}`);
+    assert.ok(!readFileSync(repro, 'latin1').includes(command), `${name}: the repro must not`);
+  }
+});
