@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateXML } from 'xmllint-wasm';
 import Ajv04 from 'ajv-draft-04';
+import Ajv from 'ajv';
 import fc from 'fast-check';
 import { runCli, repoPath } from '../helpers/run.js';
 import { shardUnits, parseShard, discoverUnits } from '../../src/ci/units.js';
@@ -55,6 +56,10 @@ test('a corpus with a planted failure: one result per unit, failing and unreadab
   assert.match(bad.error ?? '', /truncated\.pck/);
   assert.ok(!bad.error!.includes('\n'));
   assert.equal(bad.report.findings[0]!.code, 'load-exception');
+  // Every unit's report is a rehearse JSON report, valid against its documented schema.
+  const ajv = new Ajv.default({ allErrors: true, allowUnionTypes: true });
+  const validate = ajv.compile(JSON.parse(readFileSync(repoPath('docs', 'report-json.schema.json'), 'utf8')) as object);
+  for (const u of out.units) assert.ok(validate(u.report), `${u.name}: ${ajv.errorsText(validate.errors)}`);
   // The generator script in the folder is not a snapshot: left out with a note, not a unit.
   assert.match(r.stderr, /1 matched file\(s\) are not snapshots/);
 });
