@@ -7,6 +7,7 @@ import { SnapshotError } from '../errors.js';
 import type { NodeId, SnapshotGraph, StreamInfo } from './graph.js';
 import { CompactGraph } from './compact.js';
 import { OP, opName } from './opcodes.js';
+import { payloadRange, twosComplement } from './scalars.js';
 import { K, NodeTable, R, isInstanceKind, isStrKind } from './store.js';
 import {
   checkEscapedBytes,
@@ -79,9 +80,6 @@ function kindName(k: number): string {
   return KIND_NAMES[k] ?? 'scalar';
 }
 
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
-const F64_WORDS = new Int32Array(F64.buffer);
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('rehearse needs a little-endian machine');
 
 /** Thrown inside the machine; turned into a SnapshotError with the file name at the edge. */
@@ -238,9 +236,8 @@ class Machine {
   }
 
   private directNode(kind: number, from: number, to: number): number {
-    const id = this.node(kind, 0, to - from);
-    this.t.a[id] = this.t.poolPush(this.stack, from, to);
-    return id;
+    const start = this.t.poolPush(this.stack, from, to);
+    return this.node(kind, start, to - from);
   }
 
   // --- memo -------------------------------------------------------------------------------
@@ -292,12 +289,6 @@ class Machine {
     return this.node(K.BIGINT, this.t.bigs.length - 1, 0);
   }
 
-  /** A float keeps its 64 bits in the row itself (a = low word, b = high word). */
-  private floatNode(v: number): number {
-    F64[0] = v;
-    return this.node(K.FLOAT, F64_WORDS[0]!, F64_WORDS[1]!);
-  }
-
   private rangeNode(kind: number, len: number, what: string): number {
     if (len > this.n - this.pos) this.truncated(what);
     const id = this.node(kind, this.pos, len);
@@ -325,8 +316,7 @@ class Machine {
   private strText(id: number): string | undefined {
     const k = this.t.kinds[id]!;
     if (!isStrKind(k)) return undefined;
-    const s = this.t.a[id]!;
-    const e = s + this.t.b[id]!;
+    const [s, e] = payloadRange(this.d, this.t.offs.get(id));
     if (k === K.STR_UTF8) return decodeUtf8(this.d, s, e);
     if (k === K.STR_RAWUNI) return decodeRawUnicodeEscape(this.d, s, e);
     return decodeLatin1(this.d, s, e);
@@ -337,7 +327,7 @@ class Machine {
   }
 
   private tupleItem(id: number, i: number): number {
-    return this.t.pool[this.t.a[id]! + i]!;
+    return this.t.pool[this.t.a[this.t.rank(id)]! + i]!;
   }
 
   private instance(kind: number, cls: number): number {
@@ -351,8 +341,8 @@ class Machine {
     const fn = this.pop();
     const idiom = this.idioms.get(fn) ?? 0;
     const t = this.t;
-    if (idiom && this.isTuple(args) && t.b[args]! >= 1) {
-      const len = t.b[args]!;
+    if (idiom && this.isTuple(args) && t.b[t.rank(args)]! >= 1) {
+      const len = t.b[t.rank(args)]!;
       if (idiom === IDIOM_RECONSTRUCTOR || idiom === IDIOM_NEWOBJ) {
         const id = this.instance(idiom === IDIOM_RECONSTRUCTOR ? K.INST_RECON : K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0));
         this.chain1(id, args, R.ARGTUPLE1);
@@ -434,7 +424,7 @@ class Machine {
           const text = this.lineText();
           const v = parsePyFloat(text);
           if (v === undefined) this.fail(`bad FLOAT literal ${JSON.stringify(text)}`);
-          this.push(this.floatNode(v));
+          this.push(this.node(K.FLOAT, 0, 0)); // checked here, read again from the bytes when asked
           break;
         }
         case 0x49: { // INT
@@ -474,7 +464,7 @@ class Machine {
           const len = op === OP.LONG1 ? this.u8() : this.i32();
           if (len < 0) this.fail('LONG pickle has negative byte count');
           this.need(len, 'LONG payload');
-          this.push(this.intNode(this.twosComplement(this.pos, len)));
+          this.push(this.intNode(twosComplement(d, this.pos, len)));
           this.pos += len;
           break;
         }
@@ -489,11 +479,8 @@ class Machine {
           break;
         case 0x47: { // BINFLOAT
           this.need(8, 'BINFLOAT payload');
-          // big-endian IEEE 754: reverse into a little-endian scratch (no DataView per float)
-          for (let i = 0; i < 8; i++) F64_BYTES[i] = d[this.pos + 7 - i]!;
-          const v = F64[0]!;
           this.pos += 8;
-          this.push(this.floatNode(v));
+          this.push(this.node(K.FLOAT, 0, 0));
           break;
         }
         case 0x53: { // STRING
@@ -770,23 +757,6 @@ class Machine {
     }
   }
 
-  /** LONG1/LONG4 payload: little-endian two's complement. */
-  private twosComplement(start: number, len: number): number | bigint {
-    const d = this.d;
-    if (len === 0) return 0;
-    if (len <= 6) {
-      let v = 0;
-      for (let i = len - 1; i >= 0; i--) v = v * 256 + d[start + i]!;
-      if (d[start + len - 1]! >= 0x80) v -= 2 ** (8 * len);
-      return v;
-    }
-    let hex = '';
-    for (let i = len - 1; i >= 0; i--) hex += d[start + i]!.toString(16).padStart(2, '0');
-    let v = BigInt('0x' + hex);
-    if (d[start + len - 1]! >= 0x80) v -= 1n << BigInt(8 * len);
-    return normaliseInt(v);
-  }
-
   /** For --partial: a synthetic root list of what is on the stack (or, if nothing, the memo). */
   partialRoot(): number {
     const items: number[] = [];
@@ -820,6 +790,7 @@ class Machine {
       offs: this.t.offs,
       a: this.t.a,
       b: this.t.b,
+      ranks: this.t.ranks,
       csr,
       aux,
       bigs: this.t.bigs,
