@@ -1,6 +1,6 @@
 // `SnapshotGraph` over the compact tables of store.ts: views, edges, text and paths on demand.
 import type { Edge, Node, NodeId, NodeKind, SnapshotGraph, StreamInfo } from './graph.js';
-import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind, type Offsets, type Ranks } from './store.js';
+import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind, type Offsets, type Ranks, type RoleCounts } from './store.js';
 import { extAt, floatAt, globalLines, intAt, payloadRange } from './scalars.js';
 import {
   bytesAsText,
@@ -64,7 +64,7 @@ export interface CompactParts {
   a: Int32Array;
   b: Int32Array;
   csr: Int32Array;
-  aux: Int32Array;
+  aux: RoleCounts;
   bigs: Array<number | bigint>;
   count: number;
   root: NodeId;
@@ -82,7 +82,7 @@ export class CompactGraph implements SnapshotGraph {
   private readonly A: Int32Array;
   private readonly B: Int32Array;
   private readonly csr: Int32Array;
-  private readonly aux: Int32Array;
+  private readonly aux: RoleCounts;
   private readonly bigs: Array<number | bigint>;
   private bfs: Bfs | undefined;
   private readonly globalCache = new Map<NodeId, { module: string; name: string }>();
@@ -160,7 +160,7 @@ export class CompactGraph implements SnapshotGraph {
   private roleStarts(id: NodeId): number[] {
     const row = this.rb(id) * ROLES;
     const starts: number[] = [this.ra(id)];
-    for (let r = 0; r < ROLES; r++) starts.push(starts[r]! + this.aux[row + r]!);
+    for (let r = 0; r < ROLES; r++) starts.push(starts[r]! + this.aux.get(row + r));
     return starts;
   }
 

@@ -222,9 +222,9 @@ class Machine {
     return id;
   }
 
-  /** A container/instance/call whose children arrive over time (see NodeTable.chain). */
+  /** A list, dict or set, whose children arrive over time (see NodeTable.chain). */
   private chainNode(kind: number): number {
-    return kind === K.LIST || kind === K.DICT || kind === K.SET ? this.node(kind, 0, 0) : this.node(kind, -1, -1);
+    return this.node(kind, 0, 0);
   }
 
   private chainStack(id: number, from: number, to: number, role: number): void {
@@ -330,9 +330,16 @@ class Machine {
     return this.t.pool[this.t.a[this.t.rank(id)]! + i]!;
   }
 
-  private instance(kind: number, cls: number): number {
-    const id = this.chainNode(kind);
-    this.chain1(id, cls, R.CLS);
+  /** An instance or call whose head (class, then arguments) is `heads` (see NodeTable.addObject). */
+  private object(kind: number, ...heads: number[]): number {
+    const start = this.t.poolUsed;
+    for (const h of heads) this.t.poolPush1(h);
+    return this.objectAt(kind, start, heads.length);
+  }
+
+  private objectAt(kind: number, start: number, len: number): number {
+    const id = this.t.addObject(kind, this.opPos, start, len);
+    if (id < 0) this.fail(`more than ${this.t.maxNodes} objects (raise the node limit to decode it)`);
     return id;
   }
 
@@ -344,23 +351,16 @@ class Machine {
     if (idiom && this.isTuple(args) && t.b[t.rank(args)]! >= 1) {
       const len = t.b[t.rank(args)]!;
       if (idiom === IDIOM_RECONSTRUCTOR || idiom === IDIOM_NEWOBJ) {
-        const id = this.instance(idiom === IDIOM_RECONSTRUCTOR ? K.INST_RECON : K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0));
-        this.chain1(id, args, R.ARGTUPLE1);
-        this.push(id);
+        const kind = idiom === IDIOM_RECONSTRUCTOR ? K.INST_RECON : K.INST_NEWOBJ_REDUCE;
+        this.push(this.object(kind, this.tupleItem(args, 0), args));
         return;
       }
       if (len === 3 && this.isTuple(this.tupleItem(args, 1)) && t.kinds[this.tupleItem(args, 2)] === K.DICT) {
-        const id = this.instance(K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0));
-        this.chain1(id, this.tupleItem(args, 1), R.ARGTUPLE);
-        this.chain1(id, this.tupleItem(args, 2), R.KWARGS);
-        this.push(id);
+        this.push(this.object(K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0), this.tupleItem(args, 1), this.tupleItem(args, 2)));
         return;
       }
     }
-    const id = this.chainNode(K.CALL);
-    this.chain1(id, fn, R.CLS);
-    this.chain1(id, args, R.ARGTUPLE);
-    this.push(id);
+    this.push(this.object(K.CALL, fn, args));
   }
 
   /** APPEND/APPENDS/ADDITEMS of stack[from..to) onto `target`. */
@@ -617,7 +617,7 @@ class Machine {
           const target = this.top();
           const k = t.kinds[target]!;
           if (!isInstanceKind(k) && k !== K.CALL) this.fail(`BUILD on a ${kindName(k)}`);
-          this.chain1(target, state, R.STATE);
+          t.build(target, state);
           break;
         }
         case 0x63: // GLOBAL
@@ -640,8 +640,9 @@ class Machine {
           this.python2 = true;
           const m = this.popMark();
           const cls = this.globalFromLines();
-          const id = this.instance(K.INST_INST, cls);
-          this.chainStack(id, m, this.sp, R.ARG);
+          const start = t.poolPush1(cls);
+          t.poolPush(this.stack, m, this.sp);
+          const id = this.objectAt(K.INST_INST, start, 1 + this.sp - m);
           this.sp = m;
           this.push(id);
           break;
@@ -650,8 +651,7 @@ class Machine {
           this.python2 = true;
           const m = this.popMark();
           if (this.sp - m < 1) this.fail('stack underflow: OBJ without a class');
-          const id = this.instance(K.INST_OBJ, this.stack[m]!);
-          this.chainStack(id, m + 1, this.sp, R.ARG);
+          const id = this.objectAt(K.INST_OBJ, t.poolPush(this.stack, m, this.sp), this.sp - m);
           this.sp = m;
           this.push(id);
           break;
@@ -660,9 +660,7 @@ class Machine {
           const args = this.pop();
           const cls = this.pop();
           if (!this.isTuple(args)) this.fail('NEWOBJ expected an argument tuple');
-          const id = this.instance(K.INST_NEWOBJ, cls);
-          this.chain1(id, args, R.ARGTUPLE);
-          this.push(id);
+          this.push(this.object(K.INST_NEWOBJ, cls, args));
           break;
         }
         case 0x92: { // NEWOBJ_EX
@@ -671,10 +669,7 @@ class Machine {
           const cls = this.pop();
           if (!this.isTuple(args)) this.fail('NEWOBJ_EX expected an argument tuple');
           if (t.kinds[kwargs] !== K.DICT) this.fail('NEWOBJ_EX expected a keyword dict');
-          const id = this.instance(K.INST_NEWOBJ_EX, cls);
-          this.chain1(id, args, R.ARGTUPLE);
-          this.chain1(id, kwargs, R.KWARGS);
-          this.push(id);
+          this.push(this.object(K.INST_NEWOBJ_EX, cls, args, kwargs));
           break;
         }
         case 0x52: // REDUCE

@@ -45,7 +45,7 @@ export const K = {
 
 /**
  * Roles of an instance's/call's children, in edge order. After `finalize`, an instance's
- * children lie in CSR grouped by role, and `aux[b * ROLES + role]` counts each group.
+ * children lie in CSR grouped by role, and `aux.get(b * ROLES + role)` counts each group.
  */
 export const R = {
   CLS: 0, // class (instance) or callable (call)
@@ -105,6 +105,24 @@ export class Ranks {
     const w = id >>> 5;
     return this.cum[w]! + popcount(this.bits[w]! & ((1 << (id & 31)) - 1));
   }
+}
+
+/**
+ * The head of an instance or call: its class (callable) and arguments, pushed to the pool in one
+ * run when the object is made. The role of each head slot, by kind and head length.
+ */
+export function headRoles(kind: number, len: number): number[] {
+  if (kind === K.INST_INST || kind === K.INST_OBJ) return [R.CLS, ...new Array<number>(len - 1).fill(R.ARG)];
+  if (len === 3) return [R.CLS, R.ARGTUPLE, R.KWARGS]; // NEWOBJ_EX, __newobj_ex__
+  if (kind === K.INST_RECON || kind === K.INST_NEWOBJ_REDUCE) return [R.CLS, R.ARGTUPLE1];
+  return [R.CLS, R.ARGTUPLE]; // NEWOBJ, CALL
+}
+
+/** Length of the head an object may have and still be kept "simple" (no segments), else 0. */
+function simpleHeadLen(kind: number): number {
+  if (kind === K.INST_INST || kind === K.INST_OBJ) return 1;
+  if (kind === K.INST_NEWOBJ || kind === K.CALL || kind === K.INST_RECON || kind === K.INST_NEWOBJ_REDUCE) return 2;
+  return 0;
 }
 
 export function isInstanceKind(k: number): boolean {
@@ -175,6 +193,33 @@ export class Offsets {
   get(id: number): number {
     const d = this.lo[id]!;
     return d === 0xffff ? this.far.get(id)! : this.base[id >>> 6]! + d;
+  }
+}
+
+/**
+ * Counts of an object's children per role: a byte each (they are 0 or 1 nearly always); 255
+ * means "see the Map".
+ */
+export class RoleCounts {
+  private readonly bytes: Uint8Array;
+  private readonly big = new Map<number, number>();
+
+  constructor(n: number) {
+    this.bytes = new Uint8Array(Math.max(1, n));
+  }
+
+  get(i: number): number {
+    const v = this.bytes[i]!;
+    return v === 255 ? this.big.get(i)! : v;
+  }
+
+  add(i: number, n: number): void {
+    const v = this.get(i) + n;
+    if (v < 255) this.bytes[i] = v;
+    else {
+      this.bytes[i] = 255;
+      this.big.set(i, v);
+    }
   }
 }
 
@@ -282,6 +327,60 @@ export class NodeTable {
   }
 
   /**
+   * Adds an instance or call whose head (class, arguments) is `pool[start..start+len)`.
+   * Most objects are "simple": a head of the usual length and at most one BUILD state. They
+   * keep no segments: a = head start, b = state + 1 (0: none). Any other object chains
+   * segments (a = head segment, b = -(tail + 1)).
+   */
+  addObject(kind: number, offset: number, start: number, len: number): number {
+    if (len === simpleHeadLen(kind)) return this.add(kind, offset, start, 0);
+    const id = this.add(kind, offset, -1, -1);
+    if (id < 0) return id;
+    const r = this.ranks.rank(id);
+    const roles = headRoles(kind, len);
+    let tail = -1;
+    for (let i = 0; i < len; ) {
+      // one segment per run of equal roles
+      let j = i + 1;
+      while (j < len && roles[j] === roles[i]) j++;
+      const s = this.newSeg(start + i, j - i, roles[i]!);
+      if (tail < 0) this.a[r] = s;
+      else this.segNext[tail] = s;
+      tail = s;
+      i = j;
+    }
+    this.b[r] = -(tail + 1);
+    return id;
+  }
+
+  /** BUILD: sets the state of an instance or call (a second BUILD is kept too; the last wins). */
+  build(id: number, state: number): void {
+    const r = this.ranks.rank(id);
+    if (this.b[r] === 0) this.b[r] = state + 1;
+    else this.chain(id, this.poolPush1(state), 1, R.STATE);
+  }
+
+  /** Turns a simple object into a chained one. */
+  private unsimplify(id: number, r: number): void {
+    const kind = this.kinds[id]!;
+    const start = this.a[r]!;
+    const len = simpleHeadLen(kind);
+    const roles = headRoles(kind, len);
+    let head = -1;
+    let tail = -1;
+    const link = (s: number): void => {
+      if (tail < 0) head = s;
+      else this.segNext[tail] = s;
+      tail = s;
+    };
+    for (let i = 0; i < len; i++) link(this.newSeg(start + i, 1, roles[i]!));
+    const state = this.b[r]!;
+    if (state > 0) link(this.newSeg(this.poolPush1(state - 1), 1, R.STATE));
+    this.a[r] = head;
+    this.b[r] = -(tail + 1);
+  }
+
+  /**
    * Adds `pool[start..start+len)` to the children of node `id`.
    * Lists, dicts and sets keep their first run inline (a = start, b = count, b ≥ 0) and extend
    * it while runs are adjacent; only scattered children spill into a chain of segments
@@ -314,11 +413,11 @@ export class NodeTable {
       }
       return;
     }
+    // an instance or call
+    if (this.b[r]! >= 0) this.unsimplify(id, r);
     const s = this.newSeg(start, len, role);
-    const tail = this.b[r]!;
-    if (tail < 0) this.a[r] = s;
-    else this.segNext[tail] = s;
-    this.b[r] = s;
+    this.segNext[-this.b[r]! - 1] = s;
+    this.b[r] = -(s + 1);
   }
 
   /** Appends `pool[st..st+len)` at the end of the pool (which may move). */
@@ -336,7 +435,7 @@ export class NodeTable {
    * Afterwards, for containers a = CSR start and b = count; for instances and calls
    * a = CSR start and b = row in `aux`.
    */
-  finalize(): { csr: Int32Array; aux: Int32Array } {
+  finalize(): { csr: Int32Array; aux: RoleCounts } {
     const { kinds, a, b, segStart, segLen, segNext, segRole } = this;
     const n = this.count;
     let objects = 0;
@@ -344,7 +443,7 @@ export class NodeTable {
       const k = kinds[id]!;
       if (k === K.CALL || isInstanceKind(k)) objects++;
     }
-    const aux = new Int32Array(Math.max(1, objects * ROLES));
+    const aux = new RoleCounts(objects * ROLES);
     let row = 0;
     // Ranks follow ids: walk the ranked nodes in order with a counter.
     for (let id = 0, r = -1; id < n; id++) {
@@ -354,6 +453,23 @@ export class NodeTable {
       const isObject = k === K.CALL || isInstanceKind(k);
       if (!isObject && k !== K.LIST && k !== K.DICT && k !== K.SET) continue;
       if (!isObject && b[r]! >= 0) continue; // one inline run: already (start, count)
+      if (isObject && b[r]! >= 0) {
+        // a simple object: its head run, then its state (copied after the head when there is one)
+        const len = simpleHeadLen(k);
+        const roles = headRoles(k, len);
+        const base = row * ROLES;
+        for (const role of roles) aux.add(base + role, 1);
+        if (b[r]! > 0) {
+          const state = b[r]! - 1;
+          const start = this.poolUsed;
+          this.relocate(a[r]!, len);
+          this.poolPush1(state);
+          aux.add(base + R.STATE, 1);
+          a[r] = start;
+        }
+        b[r] = row++;
+        continue;
+      }
       const head = a[r]!;
       // One pass: is the chain one run of the pool, in role order?
       let inPlace = true;
@@ -382,7 +498,7 @@ export class NodeTable {
       a[r] = start;
       if (isObject) {
         const base = row * ROLES;
-        for (let s = head; s >= 0; s = segNext[s]!) aux[base + segRole[s]!] += segLen[s]!;
+        for (let s = head; s >= 0; s = segNext[s]!) aux.add(base + segRole[s]!, segLen[s]!);
         b[r] = row++;
       } else {
         b[r] = total;
