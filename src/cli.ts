@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { toolVersion } from './version.js';
+import { killAllGroups } from './process-groups.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRelease } from './commands/release.js';
 import { registerCheck } from './commands/check.js';
@@ -48,7 +49,23 @@ Examples:
   return program;
 }
 
+/**
+ * Ctrl-C or a TERM: kill the live-replay children and leave without writing anything. Reports
+ * are written only at the end (stdout in one piece, files atomically), so an interrupted run
+ * leaves no partial report that looks complete.
+ */
+function onInterrupt(io: Io): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllGroups();
+      io.err(`rehearse: interrupted (${signal}); no report was written\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
 export async function main(argv: string[], io: Io = processIo(argv)): Promise<number> {
+  onInterrupt(io);
   const result: CommandResult = { exitCode: EXIT.clean };
   const program = buildProgram(io, result);
   try {

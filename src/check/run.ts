@@ -8,7 +8,7 @@ import { scanUnsafe } from '../snapshot/unsafe.js';
 import { simulateReplay, type Py2Encoding } from '../replay/simulated/replay.js';
 import { loadInputs, type LoadedInputs } from './snapshots.js';
 import { loadReleaseForCheck, type LoadedRelease } from './release.js';
-import { unsafeFindings } from './unsafe.js';
+import { isDangerous, unsafeFindings } from './unsafe.js';
 
 export type ReplayMode = 'simulated' | 'live' | 'both';
 
@@ -46,7 +46,11 @@ export interface LiveEngine {
   }>;
 }
 
-export async function runCheck(opts: CheckOptions, progress: (text: string) => void = () => {}, live?: LiveEngine): Promise<CheckRun> {
+export async function runCheck(
+  opts: CheckOptions,
+  progress: (text: string) => void = () => {},
+  makeLive?: (flagged: Set<string>, encoding: Py2Encoding | undefined) => LiveEngine,
+): Promise<CheckRun> {
   const inputs = await loadInputs(opts.inputs, progress);
   progress(`indexing target ${opts.target}`);
   const target = await loadReleaseForCheck({ path: opts.target, libs: opts.libs, ...(opts.renames ? { renames: opts.renames } : {}) });
@@ -65,7 +69,7 @@ export async function runCheck(opts: CheckOptions, progress: (text: string) => v
   const unsafeSnapshots = new Set<string>();
   for (const s of inputs.snapshots) {
     const calls = scanUnsafe(s.graph);
-    if (calls.length > 0) unsafeSnapshots.add(s.name);
+    if (calls.some(isDangerous)) unsafeSnapshots.add(s.name);
     findings.push(...unsafeFindings(s.name, s.graph, calls, inputs.snapshots.length > 1));
   }
   done.push(`safety scan of ${inputs.snapshots.length} snapshot file(s): ${unsafeSnapshots.size} with globals that execute code`);
@@ -91,9 +95,10 @@ export async function runCheck(opts: CheckOptions, progress: (text: string) => v
   let sandbox: Record<string, boolean | string> | undefined;
   let python: string[] | undefined;
   if (opts.replay !== 'simulated') {
-    if (!live) {
+    if (!makeLive) {
       skipped.push('live replay and log rendering skipped: not available in this build');
     } else {
+      const live = makeLive(unsafeSnapshots, opts.encoding ?? target.pickleEncoding);
       const r = await live.run(inputs, target, baseline, { trusted: new Set() }, progress);
       findings.push(...r.findings);
       done.push(...r.done);

@@ -17,6 +17,8 @@ export interface TreeOptions {
   maxChildren?: number;
 }
 
+const MAX_INDENT = 40;
+
 const SCALARS = new Set(['none', 'bool', 'int', 'float', 'str', 'bytes', 'bytearray', 'global', 'ext', 'buffer']);
 
 /**
@@ -108,7 +110,9 @@ export function formatTree(graph: SnapshotGraph, c: ChalkInstance, opts: TreeOpt
   const stack: Item[] = [{ id: start, label: startPath, depth: 0 }];
   while (stack.length) {
     const item = stack.pop()!;
-    const indent = '  '.repeat(item.depth);
+    // Indentation stops growing after MAX_INDENT levels (a 100,000-deep chain would otherwise
+    // print gigabytes of spaces); deeper lines carry their level number instead.
+    const indent = item.depth <= MAX_INDENT ? '  '.repeat(item.depth) : `${'  '.repeat(MAX_INDENT)}(${item.depth}) `;
     if ('more' in item) {
       lines.push(`${indent}${c.dim(`… ${item.more} more`)}`);
       continue;

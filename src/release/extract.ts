@@ -53,14 +53,20 @@ export interface ModuleFacts {
   findGlobals: Array<{ classKey: string; loc: SourceLoc; renames: Record<string, string> }>;
   /** `self.x = Foo(); self.x.bar()`: the constructor expression of attrCalls, to resolve later. */
   lines: number;
+  /**
+   * Python 2 implicit relative imports applied in a module of neutral syntax: the binding
+   * (mod.names[name][index], or starImports[star]) and the absolute module a Python 3 release
+   * would import instead. load.ts reverts them when the release as a whole is Python 3.
+   */
+  implicitRelative: Array<{ name: string; index: number; absolute: string } | { star: number; absolute: string }>;
 }
 
 const UPGRADE_RE = /^upgradeToVersion(\d+)$/;
 const CATCHES_ATTRIBUTE_ERROR = new Set(['AttributeError', 'Exception', 'BaseException', 'StandardError']);
-const SYNTAX_NODES = [
-  'print_statement', 'exec_statement', 'except_clause', // Python 2 (except E, e)
-  'nonlocal_statement', 'keyword_separator', 'await', 'type', 'interpolation', 'positional_separator', // Python 3
-];
+const PY2_NODES = ['print_statement', 'exec_statement', 'except_clause', 'integer'];
+const PY2_CANDIDATE = /^[ \t]*(?:print|exec)(?:[ \t]+[^\s(=]|[ \t]*$)|except[^:\n]*,[^:\n]*:|\d[lL]\b/m;
+const PY3_NODES = ['nonlocal_statement', 'await', 'interpolation', 'type'];
+const PY3_CANDIDATE = /\bnonlocal\b|\bawait\b|->|\b[fF][rR]?['"]|\b[rR][fF]['"]/;
 
 interface Guards {
   /** Attributes known present here (hasattr / `in __dict__` tested true), and by what test. */
@@ -150,6 +156,19 @@ function isDotted(node: Node): boolean {
   return obj !== null && isDotted(obj);
 }
 
+/** `importlib.import_module(…)…`, `__import__(…)…`, `getattr(…)`: what it binds is not statically known. */
+function computesName(node: Node): boolean {
+  let n: Node | null = node;
+  while (n && (n.type === 'attribute' || n.type === 'call' || n.type === 'subscript')) {
+    if (n.type === 'call') {
+      const fn = n.childForFieldName('function')?.text ?? '';
+      if (fn === 'getattr' || fn === '__import__' || fn === 'importlib.import_module' || fn === 'import_module' || fn === 'load_source' || fn === 'imp.load_source') return true;
+      n = n.childForFieldName('function');
+    } else n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('value');
+  }
+  return false;
+}
+
 function stringList(node: Node | null): string[] | undefined {
   if (!node) return undefined;
   if (node.type === 'string') {
@@ -195,6 +214,20 @@ function blockOf(node: Node | null): Node[] {
   return node.type === 'block' ? node.namedChildren : [node];
 }
 
+/** How module-level code reaches a statement. */
+interface ModSt {
+  /** Inside `try:` whose handlers catch ImportError. */
+  optional: boolean;
+  /** Inside an `except ImportError:` handler or an elif/else branch. */
+  fallback: boolean;
+  /** Inside an `if`, a loop, or a handler: may not run. */
+  conditional: boolean;
+}
+
+function flags(st: ModSt): { fallback?: boolean; conditional?: boolean } {
+  return { ...(st.fallback ? { fallback: true } : {}), ...(st.conditional ? { conditional: true } : {}) };
+}
+
 function withGuards(g: Guards, add: ReadonlyMap<string, Guard>): Guards {
   if (add.size === 0) return g;
   const present = new Map(g.present);
@@ -220,6 +253,9 @@ class Extractor {
   private readonly methodCalls: PendingMethodCall[] = [];
   private readonly findGlobals: ModuleFacts['findGlobals'] = [];
   private absoluteImport = false;
+  private readonly implicitRelative: ModuleFacts['implicitRelative'] = [];
+  /** Set by absModule when it made the last module name relative (neutral syntax): the absolute one. */
+  private lastAbsolute: string | undefined;
   /** The package relative imports start from. */
   private readonly pkg: string;
 
@@ -250,7 +286,7 @@ class Extractor {
     const root = this.tree.rootNode;
     this.detectSyntax(root, this.text);
     if (root.hasError) this.collectErrors(root);
-    this.moduleBlock(root.namedChildren, { optional: false, fallback: false });
+    this.moduleBlock(root.namedChildren, { optional: false, fallback: false, conditional: false });
     if (this.mod.attrBindings?.length === 0) delete this.mod.attrBindings;
     return {
       module: this.mod,
@@ -258,27 +294,36 @@ class Extractor {
       externalSets: this.externalSets,
       methodCalls: this.methodCalls,
       findGlobals: this.findGlobals,
-      lines: this.lines.length,
+      lines: this.text === '' ? 0 : this.text.endsWith('\n') ? this.lines.length - 1 : this.lines.length, // as wc -l, plus an unterminated last line
+      implicitRelative: this.implicitRelative,
     };
   }
 
+  /**
+   * Python 2 or 3 syntax. A full-tree search costs a quarter of a parse, so the text is screened
+   * first and the tree is searched only to confirm a candidate (a `print x` may sit in a string).
+   * Signatures with annotations or keyword-only parameters also mark Python 3 (see params()).
+   */
   private detectSyntax(root: Node, text: string): void {
-    // One walk in wasm for all the telling node types (each descendantsOfType is a full walk).
-    let py3 = false;
-    for (const n of root.descendantsOfType(SYNTAX_NODES)) {
-      const t = n.type;
-      if (t === 'print_statement' || t === 'exec_statement' || (t === 'except_clause' && n.childrenForFieldName('value').length > 1)) {
-        this.mod.syntax = 2;
-        return;
+    if (PY2_CANDIDATE.test(text)) {
+      for (const n of root.descendantsOfType(PY2_NODES)) {
+        const t = n.type;
+        if (
+          t === 'print_statement' ||
+          t === 'exec_statement' ||
+          (t === 'except_clause' && n.childrenForFieldName('value').length > 1) ||
+          (t === 'integer' && /[lL]$/.test(n.text))
+        ) {
+          this.mod.syntax = 2;
+          return;
+        }
       }
-      if (t !== 'except_clause') py3 = true;
     }
-    // `10L` is Python 2 only: look for it in the tree only when the text has a candidate.
-    if (/\d[lL]\b/.test(text) && root.descendantsOfType('integer').some((n) => /[lL]$/.test(n.text))) {
-      this.mod.syntax = 2;
-      return;
-    }
-    if (py3) this.mod.syntax = 3;
+    if (PY3_CANDIDATE.test(text) && root.descendantsOfType(PY3_NODES).length > 0) this.mod.syntax = 3;
+  }
+
+  private markPy3(): void {
+    this.mod.syntax ??= 3;
   }
 
   private collectErrors(root: Node): void {
@@ -309,12 +354,12 @@ class Extractor {
 
   // ---------------------------------------------------------------- module level
 
-  private moduleBlock(stmts: Node[], st: { optional: boolean; fallback: boolean }): void {
+  private moduleBlock(stmts: Node[], st: ModSt): void {
     for (const s of stmts) this.moduleStmt(s, st);
   }
 
-  private moduleStmt(s: Node, st: { optional: boolean; fallback: boolean }): void {
-    const fb = st.fallback ? { fallback: true } : {};
+  private moduleStmt(s: Node, st: ModSt): void {
+    const fb = flags(st);
     switch (s.type) {
       case 'future_import_statement':
         if (s.childrenForFieldName('name').some((n) => n.text === 'absolute_import')) this.absoluteImport = true;
@@ -323,28 +368,31 @@ class Extractor {
         for (const n of s.childrenForFieldName('name')) {
           if (n.type === 'aliased_import') {
             const target = this.absModule(n.childForFieldName('name')!.text);
-            this.bind(n.childForFieldName('alias')!.text, { kind: 'import-module', module: target, loc: this.loc(s), optional: st.optional, ...fb });
+            this.bindImport(n.childForFieldName('alias')!.text, { kind: 'import-module', module: target, loc: this.loc(s), optional: st.optional, ...fb }, this.lastAbsolute);
           } else {
             // `import a.b.c` binds `a` (and makes b an attribute of a, c of a.b).
             const full = this.absModule(n.text);
             const firstWritten = n.text.split('.')[0]!;
             const first = full.split('.').slice(0, full.split('.').length - n.text.split('.').length + 1).join('.');
-            this.bind(firstWritten, { kind: 'import-module', module: first, loc: this.loc(s), optional: st.optional, ...fb });
+            this.bindImport(firstWritten, { kind: 'import-module', module: first, loc: this.loc(s), optional: st.optional, ...fb }, this.lastAbsolute && firstWritten);
           }
         }
         return;
       case 'import_from_statement': {
         const mn = s.childForFieldName('module_name')!;
+        this.lastAbsolute = undefined;
         const from = this.fromModule(mn);
+        const absolute = this.lastAbsolute;
         if (from === undefined) return;
         if (s.namedChildren.some((c) => c.type === 'wildcard_import')) {
           this.mod.starImports.push(from);
+          if (absolute !== undefined) this.implicitRelative.push({ star: this.mod.starImports.length - 1, absolute });
           return;
         }
         for (const n of s.childrenForFieldName('name')) {
           const name = n.type === 'aliased_import' ? n.childForFieldName('name')!.text : n.text;
           const as = n.type === 'aliased_import' ? n.childForFieldName('alias')!.text : name;
-          this.bind(as, { kind: 'import-from', module: from, name, loc: this.loc(s), optional: st.optional, ...fb });
+          this.bindImport(as, { kind: 'import-from', module: from, name, loc: this.loc(s), optional: st.optional, ...fb }, absolute);
         }
         return;
       }
@@ -363,19 +411,23 @@ class Extractor {
       case 'expression_statement':
         for (const e of s.namedChildren) this.moduleExpr(e, st);
         return;
-      case 'if_statement':
-        this.moduleBlock(blockOf(s.childForFieldName('consequence')), st);
+      case 'if_statement': {
+        // Branches of a module-level `if` (sys.version checks, PY2/PY3): bindings there are
+        // conditional, and an elif/else binding is a fallback of the one before it.
+        const inIf = { ...st, conditional: true };
+        this.moduleBlock(blockOf(s.childForFieldName('consequence')), inIf);
         for (const alt of s.childrenForFieldName('alternative')) {
-          this.moduleBlock(blockOf(alt.childForFieldName('consequence') ?? alt.childForFieldName('body')), st);
+          this.moduleBlock(blockOf(alt.childForFieldName('consequence') ?? alt.childForFieldName('body')), { ...inIf, fallback: true });
         }
         return;
+      }
       case 'try_statement': {
         const handlers = s.namedChildren.filter((c) => c.type === 'except_clause');
         const optional = handlers.some(catchesImportError);
-        this.moduleBlock(blockOf(s.childForFieldName('body')), { optional: optional || st.optional, fallback: st.fallback });
+        this.moduleBlock(blockOf(s.childForFieldName('body')), { ...st, optional: optional || st.optional });
         for (const h of handlers) {
           const body = h.namedChildren.find((c) => c.type === 'block');
-          this.moduleBlock(blockOf(body ?? null), { optional: optional || st.optional, fallback: catchesImportError(h) || st.fallback });
+          this.moduleBlock(blockOf(body ?? null), { ...st, optional: optional || st.optional, fallback: catchesImportError(h) || st.fallback, conditional: st.conditional || !optional });
         }
         for (const c of s.namedChildren) {
           if (c.type === 'else_clause' || c.type === 'finally_clause') {
@@ -385,7 +437,12 @@ class Extractor {
         return;
       }
       case 'for_statement':
-      case 'while_statement':
+      case 'while_statement': {
+        const left = s.childForFieldName('left');
+        if (left) for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) this.bind(id.text, { kind: 'value', loc: this.loc(s), ...flags(st), conditional: true });
+        this.moduleBlock(blockOf(s.childForFieldName('body')), { ...st, conditional: true });
+        return;
+      }
       case 'with_statement':
         this.moduleBlock(blockOf(s.childForFieldName('body')), st);
         return;
@@ -415,15 +472,25 @@ class Extractor {
    * exists, unless `from __future__ import absolute_import` or the module is Python 3 syntax.
    */
   private absModule(written: string): string {
+    this.lastAbsolute = undefined;
     if (this.absoluteImport || this.mod.syntax === 3 || !this.pkg) return written;
     const first = written.split('.')[0]!;
     const candidate = `${this.pkg}.${first}`;
-    if (this.ctx.moduleNames.has(candidate)) return `${this.pkg}.${written}`;
+    if (this.ctx.moduleNames.has(candidate)) {
+      if (this.mod.syntax === undefined) this.lastAbsolute = written;
+      return `${this.pkg}.${written}`;
+    }
     return written;
   }
 
-  private moduleExpr(e: Node, st: { optional: boolean; fallback: boolean }): void {
-    const fb = st.fallback ? { fallback: true } : {};
+  /** Bind a name from an import, remembering an implicit relative choice made on neutral syntax. */
+  private bindImport(name: string, b: Binding, absolute: string | undefined): void {
+    this.bind(name, b);
+    if (absolute !== undefined) this.implicitRelative.push({ name, index: this.mod.names[name]!.length - 1, absolute });
+  }
+
+  private moduleExpr(e: Node, st: ModSt): void {
+    const fb = flags(st);
     if (e.type === 'assignment') {
       const left = e.childForFieldName('left')!;
       let right = e.childForFieldName('right');
@@ -453,6 +520,7 @@ class Extractor {
         if (all) this.mod.all = all;
       }
       if (value && isDotted(value)) this.bind(name, { kind: 'alias', target: value.text, loc, ...fb });
+      else if (value && computesName(value)) this.bind(name, { kind: 'dynamic', reason: `bound to a computed lookup (${value.text.slice(0, 60)})`, loc, ...fb });
       else this.bind(name, { kind: 'value', loc, ...fb });
       return;
     }
@@ -473,7 +541,11 @@ class Extractor {
     if (t.type === 'subscript') {
       const v = t.childForFieldName('value')!;
       if (v.type === 'call' && v.childForFieldName('function')?.text === 'globals') this.dynamic('globals()[…] assignment', t);
-      else if (v.text === 'sys.modules') this.dynamic('sys.modules[…] assignment', t);
+      else if (v.text === 'sys.modules') {
+        const key = t.childForFieldName('subscript');
+        const name = key ? unquote(key) : undefined;
+        this.dynamic(name !== undefined ? `sys.modules['${name}'] assignment` : 'sys.modules[…] assignment', t);
+      }
       else if (v.type === 'call' && v.childForFieldName('function')?.text === 'vars') this.dynamic('vars()[…] assignment', t);
       else if (v.text === 'locals()') this.dynamic('locals()[…] assignment', t);
     }
@@ -497,7 +569,7 @@ class Extractor {
 
   // ---------------------------------------------------------------- classes
 
-  private classDef(s: Node, outer: ClassInfo | undefined, st: { optional: boolean; fallback: boolean }): ClassInfo {
+  private classDef(s: Node, outer: ClassInfo | undefined, st: ModSt): ClassInfo {
     const name = s.childForFieldName('name')!.text;
     const qualname = outer ? `${outer.qualname}.${name}` : name;
     const key = `${this.ctx.module}.${qualname}`;
@@ -523,7 +595,7 @@ class Extractor {
     };
     this.classes.push(info);
     this.mod.classes.push(key);
-    if (!outer) this.bind(name, { kind: 'class', classKey: key, loc: info.loc, ...(st.fallback ? { fallback: true } : {}) });
+    if (!outer) this.bind(name, { kind: 'class', classKey: key, loc: info.loc, ...flags(st) });
     this.classBody(blockOf(s.childForFieldName('body')), info);
     return info;
   }
@@ -568,7 +640,7 @@ class Extractor {
   }
 
   private nestedClass(def: Node, outer: ClassInfo): void {
-    const inner = this.classDef(def, outer, { optional: false, fallback: false });
+    const inner = this.classDef(def, outer, { optional: false, fallback: false, conditional: false });
     outer.classAttrs[inner.name] = { loc: inner.loc, value: { kind: 'expr', python: inner.name } };
   }
 
@@ -693,6 +765,7 @@ class Extractor {
           if (!keywordOnly) out.push({ name: p.childForFieldName('name')!.text, hasDefault: true });
           break;
         case 'typed_parameter': {
+          this.markPy3();
           const id = p.namedChildren.find((c) => c.type === 'identifier');
           const splat = p.namedChildren.find((c) => c.type === 'list_splat_pattern' || c.type === 'dictionary_splat_pattern');
           if (splat?.type === 'list_splat_pattern') {
@@ -703,6 +776,7 @@ class Extractor {
           break;
         }
         case 'typed_default_parameter':
+          this.markPy3();
           if (!keywordOnly) out.push({ name: p.childForFieldName('name')!.text, hasDefault: true, annotation: p.childForFieldName('type')?.text });
           break;
         case 'list_splat_pattern':
@@ -710,7 +784,9 @@ class Extractor {
           keywordOnly = true;
           break;
         case 'keyword_separator':
-          keywordOnly = true;
+        case 'positional_separator':
+          this.markPy3();
+          keywordOnly ||= p.type === 'keyword_separator';
           break;
         case 'dictionary_splat_pattern':
           m.kwargs = true;

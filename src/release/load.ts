@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ClassInfo, ExternalSet, ModuleInfo, ReleaseModel, SourceLoc } from './model.js';
-import { extractModule, type Hint, type PendingExternalSet, type PendingMethodCall } from './extract.js';
-import { normaliseNewlines, parsePython, pythonParser } from './parser.js';
+import type { Hint, PendingExternalSet, PendingMethodCall } from './extract.js';
+import { extractAll } from './index-files.js';
 import { readRelease, type SourceFile } from './sources.js';
 import { readRenames } from './renames.js';
 import { resolveClassExpr } from './resolve.js';
@@ -61,7 +61,6 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
     }
   }
 
-  const parser = await pythonParser();
   const model: ReleaseModel = {
     source: opts.path,
     contentHash: contentHash(release.files),
@@ -78,30 +77,37 @@ export async function loadRelease(opts: LoadOptions): Promise<ReleaseModel> {
   const findGlobals: Array<{ classKey: string; loc: SourceLoc; renames: Record<string, string> }> = [];
   let py2 = 0;
   let py3 = 0;
-  for (const f of inputs) {
-    const text = normaliseNewlines(f.text);
-    const tree = parsePython(parser, text);
-    try {
-      const facts = extractModule(tree, text, { module: f.module, file: f.file, isPackage: f.isPackage, moduleNames: taken });
-      const mod: ModuleInfo = facts.module;
-      if (f.external) mod.external = true;
-      model.modules[mod.name] = mod;
-      for (const c of facts.classes) model.classes[c.key] = c;
+  const all = await extractAll(inputs, taken);
+  inputs.forEach((f, i) => {
+    const facts = all[i]!;
+    const mod: ModuleInfo = facts.module;
+    if (f.external) mod.external = true;
+    model.modules[mod.name] = mod;
+    for (const c of facts.classes) model.classes[c.key] = c;
+    if (!f.external) {
       model.parseErrors.push(...mod.parseErrors);
-      if (!f.external) {
-        pendingSets.push(...facts.externalSets);
-        pendingCalls.push(...facts.methodCalls);
-        findGlobals.push(...facts.findGlobals);
-        if (mod.syntax === 2) py2++;
-        if (mod.syntax === 3) py3++;
+      pendingSets.push(...facts.externalSets);
+      pendingCalls.push(...facts.methodCalls);
+      findGlobals.push(...facts.findGlobals);
+      if (mod.syntax === 2) py2++;
+      if (mod.syntax === 3) py3++;
+    }
+    model.stats.files++;
+    model.stats.lines += facts.lines;
+  });
+  if (py2 > 0 || py3 > 0) model.python = py2 >= py3 ? 2 : 3;
+  // Implicit relative imports guessed on syntax-neutral modules do not happen in a Python 3 release.
+  if (model.python === 3) {
+    for (const facts of all) {
+      for (const fix of facts.implicitRelative) {
+        if ('star' in fix) facts.module.starImports[fix.star] = fix.absolute;
+        else {
+          const b = facts.module.names[fix.name]?.[fix.index];
+          if (b?.kind === 'import-module' || b?.kind === 'import-from') b.module = fix.absolute;
+        }
       }
-      model.stats.files++;
-      model.stats.lines += facts.lines;
-    } finally {
-      tree.delete();
     }
   }
-  if (py2 > 0 || py3 > 0) model.python = py2 >= py3 ? 2 : 3;
 
   resolveBases(model);
   applyModuleOverrides(model);

@@ -106,10 +106,13 @@ export type Binding = (
   | { kind: 'dynamic'; reason: string; loc: SourceLoc } // exec, globals()[...] =, setattr(module, computed)
 ) & {
   /**
-   * Bound in an `except ImportError:` (or bare `except:`) handler: the fallback of an optional
-   * import, in effect only when the `try` branch's binding does not resolve. (Added.)
+   * Bound in an `except ImportError:` (or bare `except:`) handler, or in an elif/else branch of a
+   * module-level `if`: the fallback of the binding before it, in effect only when that one does
+   * not resolve. (Added.)
    */
   fallback?: boolean;
+  /** Bound inside a module-level `if`, loop or exception handler: may not run. (Added.) */
+  conditional?: boolean;
 };
 
 export interface ModuleInfo {

@@ -37,8 +37,10 @@ interface LateBinding {
 interface Index {
   /** target module → name → late binding (`othermodule.Name = X` executed at import time). */
   late: Map<string, Map<string, LateBinding>>;
-  /** A module-level `sys.modules[...] = …` somewhere: missing modules may be made at run time. */
-  sysModules?: SourceLoc;
+  /** Module-level `sys.modules['name'] = …`: modules made at run time, by name. */
+  sysModules: Map<string, SourceLoc>;
+  /** A `sys.modules[<computed>] = …` somewhere: any missing module may be made at run time. */
+  sysModulesComputed?: SourceLoc;
   /** Top-level package names present in the release or --lib. */
   tops: Set<string>;
 }
@@ -54,11 +56,16 @@ function isBuiltinName(name: string): boolean {
 function index(model: ReleaseModel): Index {
   let ix = indexes.get(model);
   if (ix) return ix;
-  ix = { late: new Map(), tops: new Set() };
+  ix = { late: new Map(), tops: new Set(), sysModules: new Map() };
   indexes.set(model, ix);
   for (const m of Object.values(model.modules)) {
     ix.tops.add(m.name.split('.')[0]!);
-    for (const d of m.dynamic ?? []) if (d.reason.startsWith('sys.modules')) ix.sysModules ??= d.loc;
+    for (const d of m.dynamic ?? []) {
+      const named = /^sys\.modules\['([^']*)'\]/.exec(d.reason);
+      if (named) {
+        if (!ix.sysModules.has(named[1]!)) ix.sysModules.set(named[1]!, d.loc);
+      } else if (d.reason.startsWith('sys.modules')) ix.sysModulesComputed ??= d.loc;
+    }
   }
   // Late bindings: resolve each receiver in its own module's scope (needs the index's tops only).
   for (const m of Object.values(model.modules)) {
@@ -95,7 +102,8 @@ function outside(model: ReleaseModel, module: string, name: string): Target {
   const ix = index(model);
   const top = module.split('.')[0]!;
   if (ix.tops.has(top)) {
-    if (ix.sysModules) return { t: 'dynamic', reason: `sys.modules is assigned at ${where(ix.sysModules)}` };
+    const made = ix.sysModules.get(module) ?? ix.sysModulesComputed;
+    if (made) return { t: 'dynamic', reason: `module made at run time: sys.modules is assigned at ${where(made)}`, loc: made };
     return { t: 'missing-module', module };
   }
   const table = STDLIB_NAMES[module];
@@ -107,9 +115,72 @@ function outside(model: ReleaseModel, module: string, name: string): Target {
   return { t: 'external', qualified, known: false, reason: `${top} is not in the release: not checked (pass --lib DIR to check it)` };
 }
 
+const importChecks = new WeakMap<ReleaseModel, Map<string, Target | null>>();
+
+/**
+ * Does importing `module` fail in the release? pickle imports the module first, so a module whose
+ * unconditional imports (or whose parent packages' imports) name what does not exist breaks every
+ * class in it. Only plain module-level imports count: those in try/except ImportError, `if`
+ * branches and loops may not run. Import cycles count as importable.
+ */
+export function importFailure(model: ReleaseModel, module: string): Target | undefined {
+  let memo = importChecks.get(model);
+  if (!memo) importChecks.set(model, (memo = new Map()));
+  if (memo.has(module)) return memo.get(module) ?? undefined;
+  memo.set(module, null); // in progress: a cycle imports fine
+  const result = importFailureInner(model, module);
+  memo.set(module, result ?? null);
+  return result;
+}
+
+function importFailureInner(model: ReleaseModel, module: string): Target | undefined {
+  const parts = module.split('.');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('.');
+    if (model.modules[parent]) {
+      const f = importFailure(model, parent);
+      if (f) return f;
+    }
+  }
+  const mod = model.modules[module];
+  if (!mod) return undefined;
+  for (const bindings of Object.values(mod.names)) {
+    for (const b of bindings) {
+      if ((b.kind !== 'import-from' && b.kind !== 'import-module') || b.optional || b.fallback || b.conditional) continue;
+      const target = b.module;
+      if (!model.modules[target]) {
+        const r = outside(model, target, b.kind === 'import-from' ? b.name : '');
+        if (r.t === 'missing-module') return r;
+        continue;
+      }
+      const dep = importFailure(model, target);
+      if (dep) return dep;
+      if (b.kind === 'import-from' && !model.modules[`${b.module}.${b.name}`]) {
+        const r = lookup(model, b.module, b.name, { via: [], seen: new Set() });
+        if (r.t === 'missing-class' || r.t === 'missing-module') return r;
+      }
+    }
+  }
+  for (const star of mod.starImports) {
+    if (model.modules[star]) {
+      const dep = importFailure(model, star);
+      if (dep) return dep;
+    } else {
+      const r = outside(model, star, '');
+      if (r.t === 'missing-module') return r;
+    }
+  }
+  return undefined;
+}
+
 function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk): Target {
   const mod = model.modules[module];
   if (!mod) return outside(model, module, name);
+  const broken = importFailure(model, module);
+  if (broken) {
+    w.via.push(`importing ${module} fails`);
+    return broken;
+  }
   const b = effectiveBinding(model, mod, name, w);
   if (b) {
     w.via.push(`${mod.file}:${b.loc.line} ${b.loc.text}`);
@@ -141,7 +212,7 @@ function lookupInner(model: ReleaseModel, module: string, name: string, w: Walk)
   }
   if (model.modules[`${module}.${name}`]) return { t: 'module', name: `${module}.${name}` };
   if (mod.names.__getattr__) return { t: 'dynamic', reason: `${module} defines a module-level __getattr__` };
-  const dyn = mod.dynamic?.[0];
+  const dyn = mod.dynamic?.find((d) => !d.reason.startsWith('sys.modules'));
   if (dyn) return { t: 'dynamic', reason: `${dyn.reason} at ${where(dyn.loc)}`, loc: dyn.loc };
   // Star imports from modules outside the release may bring the name: not statically known.
   const ext = mod.starImports.find((s) => !model.modules[s]);

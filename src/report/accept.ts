@@ -11,7 +11,8 @@
 //   ]
 // }
 //
-// An entry without "snapshot" accepts the finding in every snapshot.
+// An entry without "snapshot" accepts the finding in every snapshot; "dir/*" covers the files
+// directly in dir, "dir/**" every file below it.
 import { promises as fs } from 'node:fs';
 import { UserError } from '../errors.js';
 import { findingKey, type Finding } from './finding.js';
@@ -20,7 +21,7 @@ import type { Report } from './report.js';
 export interface AcceptEntry {
   /** `findingKey(finding)`: `code|class|attribute`. */
   key: string;
-  /** Snapshot file as reported (forward slashes, no leading `./`); absent: any snapshot. */
+  /** Snapshot file as reported (forward slashes, no leading `./`) or a `dir/*`, `dir/**` pattern; absent: any snapshot. */
   snapshot?: string;
   /** Why this is acceptable: written by the reviewer, kept when the file is rewritten. */
   reason?: string;
@@ -41,31 +42,39 @@ export function normalizeSnapshotName(file: string): string {
 
 /**
  * Marks the findings the accept file lists. A finding is accepted when every snapshot it comes
- * from is covered for its key; a finding that also shows up in a new snapshot is new, and fails.
+ * from is covered for its key (by name, by a `dir/*` pattern, or by an entry without snapshot);
+ * a finding that also shows up in a snapshot nothing covers is new, and fails.
  */
 export function applyAccept(findings: readonly Finding[], accept: AcceptFile): Finding[] {
-  const anywhere = new Map<string, AcceptEntry>();
-  const perSnapshot = new Map<string, AcceptEntry>();
-  for (const e of accept.accepted) {
-    if (e.snapshot === undefined) anywhere.set(e.key, e);
-    else perSnapshot.set(`${e.key}\u0000${normalizeSnapshotName(e.snapshot)}`, e);
-  }
+  const byKey = new Map<string, AcceptEntry[]>();
+  for (const e of accept.accepted) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
   return findings.map((f) => {
-    const key = findingKey(f);
-    const entries: AcceptEntry[] = [];
-    const global = anywhere.get(key);
-    if (global) entries.push(global);
-    else {
-      const snaps = f.snapshots.length > 0 ? f.snapshots : [''];
-      for (const s of snaps) {
-        const e = perSnapshot.get(`${key}\u0000${normalizeSnapshotName(s)}`);
-        if (!e) return withoutAccepted(f);
-        entries.push(e);
-      }
+    const entries = byKey.get(findingKey(f)) ?? [];
+    const used: AcceptEntry[] = [];
+    for (const s of f.snapshots.length > 0 ? f.snapshots : ['']) {
+      const e = entries.find((x) => x.snapshot === undefined || snapshotMatches(x.snapshot, s));
+      if (!e) return withoutAccepted(f);
+      used.push(e);
     }
-    const reasons = [...new Set(entries.map((e) => e.reason).filter((r): r is string => Boolean(r)))];
+    const reasons = [...new Set(used.map((e) => e.reason).filter((r): r is string => Boolean(r)))];
     return { ...f, accepted: reasons.length > 0 ? { reason: reasons.join('; ') } : {} };
   });
+}
+
+/**
+ * `basedir/full/*` matches every file directly in basedir/full, `basedir/**` every file below
+ * basedir; anything else matches itself. Written by hand (two wildcards) rather than pulling in
+ * a glob library for it.
+ */
+export function snapshotMatches(pattern: string, file: string): boolean {
+  const p = normalizeSnapshotName(pattern);
+  const f = normalizeSnapshotName(file);
+  if (!p.includes('*')) return p === f;
+  const re = p
+    .split('**')
+    .map((part) => part.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+    .join('.*');
+  return new RegExp(`^${re}$`).test(f);
 }
 
 function withoutAccepted(f: Finding): Finding {
@@ -75,37 +84,54 @@ function withoutAccepted(f: Finding): Finding {
   return rest;
 }
 
+/** A finding in more than this many files of one directory is accepted as `dir/*`. */
+const COLLAPSE_AT = 3;
+
 /**
- * The accept file that accepts every finding of `report` (for `--write-accept`). Reasons from
- * `previous` are kept for entries that are still there; entries for findings that are gone are
- * dropped, so the file never grows stale silently.
+ * The accept file that accepts every finding of `report` (for `--write-accept`). One entry per
+ * finding and snapshot; a finding in many files of one directory (a Buildbot builder directory,
+ * where every new build adds a file) gets one `dir/*` entry instead, so the file stays small and
+ * the next build's pickle is not "new". Reasons from `previous` are kept for entries that cover
+ * the same snapshots; entries for findings that are gone are dropped, so the file never grows
+ * stale silently.
  */
 export function acceptFromReport(report: Report, previous?: AcceptFile): AcceptFile {
-  const reasons = new Map<string, string>();
-  for (const e of previous?.accepted ?? []) {
-    if (e.reason) reasons.set(entryId(e), e.reason);
-  }
+  const old = [...(previous?.accepted ?? [])];
   // Findings already accepted carry the reason they were accepted with.
   for (const f of report.findings) {
-    if (!f.accepted?.reason) continue;
-    for (const s of f.snapshots) {
-      const id = entryId({ key: findingKey(f), snapshot: s });
-      if (!reasons.has(id)) reasons.set(id, f.accepted.reason);
-    }
+    if (f.accepted?.reason) for (const s of f.snapshots) old.push({ key: findingKey(f), snapshot: s, reason: f.accepted.reason });
   }
+  const reasonFor = (entry: AcceptEntry): string | undefined => {
+    const same = old.find((e) => e.reason && e.key === entry.key && e.snapshot === entry.snapshot);
+    if (same) return same.reason;
+    // A pattern inherits a reason written for a file it covers, or for the key everywhere.
+    return old.find((e) => e.reason && e.key === entry.key && (e.snapshot === undefined || (entry.snapshot !== undefined && snapshotMatches(entry.snapshot, e.snapshot))))?.reason;
+  };
   const byId = new Map<string, AcceptEntry>();
   for (const f of report.findings) {
     const key = findingKey(f);
-    for (const s of f.snapshots.length > 0 ? f.snapshots : [undefined]) {
+    for (const snapshot of snapshotEntries(f.snapshots)) {
       const entry: AcceptEntry = { key };
-      if (s !== undefined) entry.snapshot = normalizeSnapshotName(s);
-      const reason = reasons.get(entryId(entry)) ?? reasons.get(entryId({ key }));
+      if (snapshot !== undefined) entry.snapshot = snapshot;
+      const reason = reasonFor(entry);
       if (reason) entry.reason = reason;
       byId.set(entryId(entry), entry);
     }
   }
   const accepted = [...byId.values()].sort((a, b) => cmp(a.key, b.key) || cmp(a.snapshot ?? '', b.snapshot ?? ''));
   return { rehearse: 'accept', version: 1, accepted };
+}
+
+/** The snapshot names (or `dir/*` patterns) that cover `snapshots`. */
+function snapshotEntries(snapshots: readonly string[]): Array<string | undefined> {
+  if (snapshots.length === 0) return [undefined];
+  const byDir = new Map<string, string[]>();
+  for (const s of snapshots.map(normalizeSnapshotName)) {
+    const slash = s.lastIndexOf('/');
+    const dir = slash >= 0 ? s.slice(0, slash + 1) : '';
+    byDir.set(dir, [...(byDir.get(dir) ?? []), s]);
+  }
+  return [...byDir].flatMap(([dir, files]) => (files.length > COLLAPSE_AT ? [`${dir}*`] : files));
 }
 
 function entryId(e: AcceptEntry): string {

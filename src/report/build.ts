@@ -4,6 +4,7 @@ import { SEVERITY_RANK, findingKey, type Engine, type Evidence, type Finding, ty
 import type { LogDiffSummary, ReleaseSummary, Report, SnapshotSummary } from './report.js';
 import { applyAccept, type AcceptFile } from './accept.js';
 import { toolVersion } from '../version.js';
+import { NOT_A_SNAPSHOT } from './common.js';
 
 export type FailOn = Severity | 'never';
 
@@ -42,26 +43,83 @@ export function buildReport(input: BuildReportInput): Report {
   return report;
 }
 
+/** How many object paths a consolidated finding keeps ("a handful", like the engines). */
+const MAX_PATHS = 5;
+
 /**
- * One finding per (findingKey, snapshots, paths set). When the simulated and the live engine
- * report the same thing about the same objects, it becomes one finding with both engines
- * ("confirmed"). Where they disagree (same key, different objects) both are kept as they are.
+ * One finding per finding key and engine, then engines merged where they agree.
+ *
+ * The engines report at different grains: the simulated replay reports one finding per key
+ * across all snapshots (paths prefixed `snapshot:`), the live replay runs once per snapshot
+ * file and reports per snapshot. So each engine's findings with the same key are first
+ * consolidated into one (snapshots united, counts added, paths prefixed with their snapshot
+ * when there is more than one). Then, when the simulated and the live finding cover the same
+ * objects (same snapshots, same count and, where both lists are complete, the same paths),
+ * they become one finding with both engines: "confirmed". Where they disagree both are kept.
  */
 export function mergeEngines(findings: readonly Finding[]): Finding[] {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
-    const id = [findingKey(f), setKey(f.snapshots), setKey(f.paths)].join('\u0000');
+    const id = `${findingKey(f)}\u0000${sortEngines(f.engines).join(',')}`;
     const g = groups.get(id);
     if (g) g.push(f);
     else groups.set(id, [f]);
   }
-  const out: Finding[] = [];
+  const byKey = new Map<string, Finding[]>();
   for (const group of groups.values()) {
-    const f = group.reduce(mergeTwo);
-    // An engine may cite the same line twice (two reads on one line): say it once.
-    out.push(group.length === 1 ? { ...f, evidence: uniqueEvidence(f.evidence) } : f);
+    const f = consolidate(group);
+    const k = findingKey(f);
+    byKey.set(k, [...(byKey.get(k) ?? []), f]);
+  }
+  const out: Finding[] = [];
+  for (const perEngine of byKey.values()) {
+    // At most three: simulated only, live only, already both. Fold in whatever agrees.
+    const pending = [...perEngine].sort((a, b) => a.engines.length - b.engines.length);
+    const kept: Finding[] = [];
+    for (const f of pending) {
+      const i = kept.findIndex((k) => sameObjects(k, f));
+      if (i >= 0) kept[i] = mergeTwo(kept[i]!, f);
+      else kept.push(f);
+    }
+    out.push(...kept);
   }
   return out;
+}
+
+/** One engine's findings with one key, as one finding over all their snapshots. */
+function consolidate(group: Finding[]): Finding {
+  if (group.length === 1) return { ...group[0]!, evidence: uniqueEvidence(group[0]!.evidence) };
+  // Snapshot order first (paths are listed by snapshot), then a total order: the result must
+  // not depend on the order the engine delivered its findings in.
+  const sorted = [...group].sort((a, b) => cmp(a.snapshots.join('\n'), b.snapshots.join('\n')) || compareFindings(a, b));
+  const snapshots = [...new Set(sorted.flatMap((f) => f.snapshots))].sort(cmp);
+  const multi = snapshots.length > 1;
+  const paths = [...new Set(sorted.flatMap((f) => (multi ? qualifiedPaths(f) : f.paths)))];
+  const first = sorted[0]!;
+  const merged: Finding = {
+    ...first,
+    count: sorted.reduce((n, f) => n + f.count, 0),
+    paths: paths.slice(0, Math.max(MAX_PATHS, ...sorted.map((f) => f.paths.length))),
+    snapshots,
+    evidence: uniqueEvidence(sorted.flatMap((f) => f.evidence)),
+  };
+  const suggestion = sorted.find((f) => f.suggestion !== undefined)?.suggestion;
+  if (suggestion !== undefined) merged.suggestion = suggestion;
+  return merged;
+}
+
+/** Paths as `snapshot:path`, the form the simulated replay uses across several snapshots. */
+function qualifiedPaths(f: Finding): string[] {
+  if (f.snapshots.length !== 1) return f.paths;
+  const snap = f.snapshots[0]!;
+  return f.paths.map((p) => (p.startsWith(`${snap}:`) ? p : `${snap}:${p}`));
+}
+
+/** Same snapshots and object count; same paths too where both lists are complete. */
+function sameObjects(a: Finding, b: Finding): boolean {
+  if (setKey(a.snapshots) !== setKey(b.snapshots) || a.count !== b.count) return false;
+  const complete = (f: Finding) => f.paths.length >= f.count;
+  return !(complete(a) && complete(b)) || setKey(qualifiedPaths(a)) === setKey(qualifiedPaths(b));
 }
 
 function mergeTwo(a: Finding, b: Finding): Finding {
@@ -71,6 +129,7 @@ function mergeTwo(a: Finding, b: Finding): Finding {
   const merged: Finding = {
     ...first,
     count: Math.max(first.count, second.count),
+    paths: first.paths.length >= second.paths.length ? first.paths : second.paths,
     evidence: uniqueEvidence([...first.evidence, ...second.evidence]),
     engines: sortEngines([...first.engines, ...second.engines]),
   };
@@ -109,7 +168,10 @@ export function compareFindings(a: Finding, b: Finding): number {
     cmp(a.snapshots.join('\n'), b.snapshots.join('\n')) ||
     cmp(a.paths.join('\n'), b.paths.join('\n')) ||
     cmp(a.engines.join(','), b.engines.join(',')) ||
-    cmp(a.message, b.message)
+    cmp(a.message, b.message) ||
+    a.count - b.count ||
+    cmp(JSON.stringify(a.evidence), JSON.stringify(b.evidence)) ||
+    cmp(a.suggestion ?? '', b.suggestion ?? '')
   );
 }
 
@@ -138,7 +200,8 @@ export function summarize(
     if (f.accepted) accepted++;
     else counts[f.severity]++;
   }
-  const incomplete = checked.skipped.length > 0 || snapshots.some((s) => s.skipped !== undefined);
+  // A file that is not a snapshot at all (a step log next to the pickles) was never asked for.
+  const incomplete = checked.skipped.length > 0 || snapshots.some((s) => s.skipped !== undefined && s.format !== NOT_A_SNAPSHOT);
   const verdict = counts.error > 0 ? 'UNSAFE' : incomplete ? 'INCOMPLETE' : 'SAFE';
   const failed = failOn !== 'never' && findings.some((f) => !f.accepted && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
   return { verdict, counts, failOn, failed, ...(accepted > 0 ? { accepted } : {}) };
@@ -149,6 +212,29 @@ export function failingFindings(report: Report): Finding[] {
   const failOn = report.summary.failOn;
   if (failOn === 'never') return [];
   return report.findings.filter((f) => !f.accepted && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
+}
+
+/**
+ * One report per snapshot, for `formatJunit`'s one testcase per snapshot: each keeps the
+ * findings that involve that snapshot (whole, as a finding may span several) and its own
+ * verdict; what was (not) checked is the run's.
+ */
+export function splitBySnapshot(report: Report): Array<{ name: string; report: Report }> {
+  // Files that are not snapshots (step logs) get no testcase of their own.
+  return report.snapshots.filter((s) => s.format !== NOT_A_SNAPSHOT).map((snap) => {
+    const findings = report.findings.filter((f) => f.snapshots.includes(snap.file));
+    const logs = report.logs?.filter((l) => l.snapshot === snap.file);
+    return {
+      name: snap.file,
+      report: {
+        ...report,
+        snapshots: [snap],
+        findings,
+        ...(logs ? { logs } : {}),
+        summary: summarize(findings, report.checked, [snap], report.summary.failOn),
+      },
+    };
+  });
 }
 
 export function exitCodeFor(report: Report): 0 | 1 {

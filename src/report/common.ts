@@ -2,6 +2,18 @@
 import type { Finding, Severity } from './finding.js';
 import type { Report } from './report.js';
 
+export const NOT_A_SNAPSHOT = 'not-a-snapshot';
+
+/** Snapshots that were meant to be checked and could not be (decode failures, …). */
+export function failedSnapshots(report: Report): Report['snapshots'] {
+  return report.snapshots.filter((s) => s.skipped !== undefined && s.format !== NOT_A_SNAPSHOT);
+}
+
+/** Files in a basedir that turned out not to be snapshots (step logs, …). */
+export function notSnapshots(report: Report): Report['snapshots'] {
+  return report.snapshots.filter((s) => s.skipped !== undefined && s.format === NOT_A_SNAPSHOT);
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -23,17 +35,14 @@ export function countsPhrase(counts: Record<Severity, number>, all = false): str
 /** The one-line verdict both human formats open with (without colour). */
 export function verdictParts(report: Report): { head: string; rest: string } {
   const { verdict, counts, accepted } = report.summary;
-  const acc = accepted ? `; ${accepted} accepted` : '';
-  if (verdict === 'UNSAFE') return { head: 'UNSAFE to upgrade in place', rest: `: ${countsPhrase(counts)}${acc}` };
-  const found = countsPhrase(counts);
+  const found = [countsPhrase(counts), accepted ? `${accepted} accepted` : ''].filter(Boolean).join('; ');
+  if (verdict === 'UNSAFE') return { head: 'UNSAFE to upgrade in place', rest: `: ${found}` };
+  const aside = found ? ` (${found})` : '';
   if (verdict === 'INCOMPLETE') {
-    const n = report.checked.skipped.length + report.snapshots.filter((s) => s.skipped !== undefined).length;
-    return {
-      head: 'INCOMPLETE',
-      rest: `: no errors found, but ${plural(n, 'check')} could not run${found ? ` (${found}${acc})` : acc ? ` (${acc.slice(2)})` : ''}`,
-    };
+    const n = report.checked.skipped.length + failedSnapshots(report).length;
+    return { head: 'INCOMPLETE', rest: `: no errors found, but ${plural(n, 'check')} could not run${aside}` };
   }
-  return { head: 'SAFE to upgrade in place', rest: found ? ` (${found}${acc})` : acc ? ` (${acc.slice(2)})` : '' };
+  return { head: 'SAFE to upgrade in place', rest: aside };
 }
 
 export function humanSize(bytes: number): string {

@@ -1,6 +1,6 @@
 // The report part's public surface, for the commands: build a report, apply accept files,
 // redact, and format it. Formatters are pure: (report, options) => string.
-export { buildReport, mergeEngines, sortFindings, compareFindings, summarize, exitCodeFor, failingFindings, disagreements } from './build.js';
+export { buildReport, mergeEngines, sortFindings, compareFindings, summarize, exitCodeFor, failingFindings, disagreements, splitBySnapshot } from './build.js';
 export type { BuildReportInput, FailOn } from './build.js';
 export { applyAccept, acceptFromReport, serializeAccept, parseAccept, loadAcceptFile, normalizeSnapshotName } from './accept.js';
 export type { AcceptEntry, AcceptFile } from './accept.js';
@@ -17,3 +17,5 @@ export { formatSarif, toSarif, RELEASE_BASE } from './sarif.js';
 export type { SarifOptions } from './sarif.js';
 export { RULES, ALL_CODES } from './rules.js';
 export type { RuleText } from './rules.js';
+export { renderReport, parseFormat, REPORT_FORMATS } from './render.js';
+export type { ReportFormat, RenderOptions } from './render.js';

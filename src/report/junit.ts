@@ -49,7 +49,7 @@ function testcase({ name, report }: NamedReport): { xml: string[]; failed: boole
   xml.push(open);
   // Element order is fixed by the schema: skipped, error, failure, system-out.
   if (skipped) {
-    const why = [...report.checked.skipped, ...report.snapshots.filter((s) => s.skipped).map((s) => `${s.file}: ${s.skipped}`)];
+    const why = [...report.checked.skipped, ...report.snapshots.filter((s) => s.skipped !== undefined).map((s) => `${s.file}: ${s.skipped}`)];
     xml.push(`  <skipped>${text(why.join('\n') || 'nothing was checked')}</skipped>`);
   }
   if (failed) {

@@ -16,6 +16,8 @@ import {
   splitSuggestion,
   subjectOf,
   verdictParts,
+  failedSnapshots,
+  notSnapshots,
 } from './common.js';
 import { RULES } from './rules.js';
 
@@ -79,9 +81,12 @@ export function formatMarkdown(input: Report, options: MarkdownOptions = {}): st
   }
   if (report.checked.done.length === 0 && !report.checked.sandbox) out.push('- nothing');
   out.push('', '## What was not checked', '');
-  const notChecked = [...report.checked.skipped, ...report.snapshots.filter((s) => s.skipped !== undefined).map((s) => `snapshot ${s.file}: ${s.skipped}`)];
+  const failed = failedSnapshots(report);
+  const notChecked = [...report.checked.skipped, ...failed.map((s) => `snapshot ${s.file}: ${s.skipped}`)];
   if (notChecked.length === 0) out.push('Everything that was asked for was checked.');
   for (const s of notChecked) out.push(`- ${text(s)}`);
+  const others = notSnapshots(report);
+  if (others.length > 0) out.push('', `${plural(others.length, 'file')} in the inputs ${others.length === 1 ? 'is' : 'are'} not a snapshot (step logs and the like) and ${others.length === 1 ? 'was' : 'were'} skipped.`);
   if (report.checked.redacted?.length) out.push('', `Redacted from this report: ${report.checked.redacted.map(text).join(', ')}.`);
   out.push('');
 
@@ -170,7 +175,11 @@ function fence(body: string, lang: string): string[] {
 
 /** Plain text in Markdown: escape what would turn into markup or break a table. */
 function text(s: string): string {
-  return s.replace(/([\\`*_[\]<>|#])/g, '\\$1');
+  return s
+    .replace(/([\\`*_[\]<>|#])/g, '\\$1')
+    // Line starts that would become a list, a rule, a heading underline or a numbered list.
+    .replace(/^(\s*)([-+=])/gm, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])(?=\s|$)/gm, '$1\\$2');
 }
 
 function cell(s: string): string {

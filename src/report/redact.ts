@@ -26,6 +26,15 @@ const NAME_SEP = /["']?([A-Za-z_][\w.-]*)["']?(\s*(?:==?|:)\s*)/g;
 const QUOTED_VALUE = /^(?:[bBrRuU]{0,2})("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/;
 const BARE_VALUE = /^[^\s,;&'")\]}]+/;
 
+/**
+ * `pkg.module.Class.persistenceVersion`, `a.b`: a dotted Python name is code, not a secret. The
+ * engines' own vocabulary trips the default names (a `versionKey`, `consumedKeys`): its values
+ * are such names, and a report with them blacked out would be useless.
+ */
+function isQualifiedName(v: unknown): boolean {
+  return typeof v === 'string' && /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(v);
+}
+
 /** Source-code evidence: only string literals are values (an identifier on the right is code). */
 const SOURCE_ROLES = new Set(['read', 'init', 'upgrade', 'reattach', 'definition']);
 
@@ -82,7 +91,7 @@ class Redactor {
         if (lit.slice(1, -1) === REDACTED) continue;
         out += `${src.slice(done, valueAt)}${rest.slice(0, quoted[0].length - lit.length)}${lit[0]}${REDACTED}${lit[0]}`;
         done = valueAt + quoted[0].length;
-      } else if (bare) {
+      } else if (bare && !isQualifiedName(bare[0])) {
         out += `${src.slice(done, valueAt)}${REDACTED}`;
         done = valueAt + bare[0].length;
       } else continue;
@@ -94,12 +103,14 @@ class Redactor {
 
   /** details: a secret-named key loses its value whole; other strings are redacted as text. */
   value(v: unknown, where: string, key?: string): unknown {
-    if (key !== undefined && this.isSecretName(key) && v !== null && v !== undefined && typeof v !== 'boolean') {
+    const secretKey = key !== undefined && this.isSecretName(key);
+    if (secretKey && (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') && !isQualifiedName(v)) {
       this.hits.add(`${key} in ${where}`);
       return REDACTED;
     }
     if (typeof v === 'string') return this.text(v, where);
-    if (Array.isArray(v)) return v.map((x) => this.value(x, where));
+    // A list under a secret-looking key (a list of tokens) is judged item by item.
+    if (Array.isArray(v)) return v.map((x) => this.value(x, where, secretKey ? key : undefined));
     if (typeof v === 'object' && v !== null) {
       const o: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) o[this.literal(k, where)] = this.value(x, where, k);
@@ -117,6 +128,8 @@ export function redactReport(report: Report, options: RedactOptions = {}): Repor
     ...report.checked,
     done: report.checked.done.map((s) => r.text(s, 'checked')),
     skipped: report.checked.skipped.map((s) => r.text(s, 'checked')),
+    ...(report.checked.python ? { python: report.checked.python.map((s) => r.literal(s, 'checked')) } : {}),
+    ...(report.checked.sandbox ? { sandbox: r.value(report.checked.sandbox, 'checked') as Record<string, boolean | string> } : {}),
   };
   const snapshots = report.snapshots.map((s) => ({
     ...s,

@@ -7,7 +7,11 @@ export interface SnapshotSummary {
   file: string;
   size: number;
   sha256: string;
-  format: string; // 'pickle', 'pickle+gzip', 'pickle+bzip2', 'aot' …
+  /**
+   * 'pickle', 'pickle+gzip', 'pickle+bzip2', 'aot' …; 'not-a-snapshot' for a file found in a
+   * basedir that is not one (a step log): skipped with a note, it does not make a run INCOMPLETE.
+   */
+  format: string;
   protocol?: number;
   nodes?: number;
   instances?: number;

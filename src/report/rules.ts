@@ -32,9 +32,10 @@ export const RULES: Record<FindingCode, RuleText> = {
     help: 'Make the upgrade method tolerate what old objects really contain (use getattr with a default, or set the missing attribute first).',
   },
   'load-exception': {
-    title: 'Loading an object raises',
-    description: 'The target\'s __setstate__ or __reduce__ reconstruction raises while the snapshot is being loaded.',
-    help: 'Make __setstate__ accept the state old releases saved.',
+    title: 'Loading the snapshot raises',
+    description:
+      "Loading the snapshot under the target raises: the target's __setstate__ or __reduce__ reconstruction, or pickle itself (a Python 2 string that the chosen encoding cannot decode).",
+    help: 'Make __setstate__ accept the state old releases saved; for Python 2 strings, load with the encoding the suggestion names.',
   },
   'version-downgrade': {
     title: 'The snapshot is newer than the target',

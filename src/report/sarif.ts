@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { FINDING_CODES, findingKey, type Evidence, type Finding, type FindingCode, type Severity } from './finding.js';
 import type { NamedReport } from './junit.js';
 import { ALL_CODES, RULES } from './rules.js';
-import { subjectOf } from './common.js';
+import { failedSnapshots, subjectOf } from './common.js';
 
 export interface SarifOptions {
   /** The target release's root directory: evidence files are made relative to it. */
@@ -39,9 +39,7 @@ export function toSarif(results: readonly NamedReport[], options: SarifOptions):
   const sarifResults = results.flatMap(({ name, report }) => report.findings.map((f) => result(f, name, root)));
   const notifications = results.flatMap(({ name, report }) => [
     ...report.checked.skipped.map((s) => ({ level: 'warning', message: { text: `${name}: not checked: ${s}` } })),
-    ...report.snapshots
-      .filter((s) => s.skipped !== undefined)
-      .map((s) => ({ level: 'warning', message: { text: `${name}: snapshot ${s.file} not checked: ${s.skipped}` } })),
+    ...failedSnapshots(report).map((s) => ({ level: 'warning', message: { text: `${name}: snapshot ${s.file} not checked: ${s.skipped}` } })),
   ]);
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -134,7 +132,9 @@ function sourceLocation(e: Evidence, root: string): Record<string, unknown> {
 
 /** A relative path as a URI reference: forward slashes, each segment percent-encoded. */
 function fileUri(p: string): string {
-  return p.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
+  // encodeURIComponent throws on a lone surrogate (a file name from undecodable bytes).
+  const wellFormed = p.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return wellFormed.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
 }
 
 function dirUri(abs: string): string {

@@ -17,9 +17,9 @@ interface JsonFinding {
 }
 
 test('text, markdown and json name the same findings', async () => {
-  const json = await runCli(['check', BASEDIR, '--target', TARGET, '--format', 'json']);
-  const md = await runCli(['check', BASEDIR, '--target', TARGET, '--format', 'markdown']);
-  const text = await runCli(['check', BASEDIR, '--target', TARGET]);
+  const json = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--format', 'json']);
+  const md = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--format', 'markdown']);
+  const text = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated']);
   assert.equal(json.code, 1);
   assert.equal(md.code, 1);
   assert.equal(text.code, 1);
@@ -37,15 +37,15 @@ test('text, markdown and json name the same findings', async () => {
 });
 
 test('the same run twice gives byte-identical reports', async () => {
-  const a = await runCli(['check', BASEDIR, '--target', TARGET, '--format', 'json']);
-  const b = await runCli(['check', BASEDIR, '--target', TARGET, '--format', 'json']);
+  const a = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--format', 'json']);
+  const b = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--format', 'json']);
   assert.equal(a.stdout, b.stdout);
 });
 
 test('--output writes the report to a file and nothing to stdout', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rehearse-out-'));
   const out = path.join(dir, 'sub', 'report.md');
-  const r = await runCli(['check', BASEDIR, '--target', TARGET, '--format', 'markdown', '--output', out]);
+  const r = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--format', 'markdown', '--output', out]);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');
   assert.match(readFileSync(out, 'utf8'), /^# rehearse: UNSAFE/);
@@ -53,13 +53,13 @@ test('--output writes the report to a file and nothing to stdout', async () => {
 });
 
 test('--fail-on never exits 0 with errors; --fail-on warning exits 1 on a warning-only run', async () => {
-  const never = await runCli(['check', BASEDIR, '--target', TARGET, '--fail-on', 'never', '--format', 'json']);
+  const never = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--fail-on', 'never', '--format', 'json']);
   assert.equal(never.code, 0);
   // basedir-0.9 against 0.9 itself has no errors or warnings: 0 either way.
-  const clean = await runCli(['check', 'samples/tinybot/basedir-0.9', '--target', 'samples/tinybot/releases/0.9', '--fail-on', 'warning']);
+  const clean = await runCli(['check', 'samples/tinybot/basedir-0.9', '--target', 'samples/tinybot/releases/0.9', '--replay', 'simulated', '--fail-on', 'warning']);
   assert.equal(clean.code, 0, clean.stdout);
   // 0.8 has warnings (upgrade-gap, version-key-orphaned) besides errors: a fixed release has none.
-  const fixed = await runCli(['check', BASEDIR, '--target', 'samples/tinybot/releases/0.8-fixed', '--fail-on', 'warning', '--format', 'json']);
+  const fixed = await runCli(['check', BASEDIR, '--target', 'samples/tinybot/releases/0.8-fixed', '--replay', 'simulated', '--fail-on', 'warning', '--format', 'json']);
   const counts = (JSON.parse(fixed.stdout) as { summary: { counts: Record<string, number> } }).summary.counts;
   assert.equal(fixed.code, counts.warning! > 0 || counts.error! > 0 ? 1 : 0);
 });
@@ -72,7 +72,7 @@ test('a corrupt pickle in a basedir stops the run: exit 2, one line naming the f
   }
   const good = readFileSync(repoPath(BASEDIR, 'runtests/0'));
   writeFileSync(path.join(dir, 'runtests/1'), good.subarray(0, 300));
-  const r = await runCli(['check', dir, '--target', TARGET]);
+  const r = await runCli(['check', dir, '--target', TARGET, '--replay', 'simulated']);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '', 'no partial report');
   const lines = r.stderr.trim().split('\n');
@@ -94,7 +94,7 @@ test('check leaves every file of the basedir as it was (bytes and mtime)', async
   const walk = (d: string): string[] =>
     readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
   for (const f of walk(repoPath(BASEDIR))) before.set(f, [statSync(f).mtimeMs, readFileSync(f).toString('base64')]);
-  await runCli(['check', BASEDIR, '--target', TARGET, '--format', 'json']);
+  await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--format', 'json']);
   for (const [f, [mtime, data]] of before) {
     assert.equal(statSync(f).mtimeMs, mtime, `${f} mtime`);
     assert.equal(readFileSync(f).toString('base64'), data, `${f} bytes`);

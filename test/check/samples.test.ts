@@ -62,6 +62,8 @@ for (const sample of ['tinybot', 'oldbot']) {
         `samples/${sample}/${scenario.target}`,
         '--format',
         'json',
+        '--replay',
+        'simulated',
         ...(scenario.encoding ? ['--encoding', scenario.encoding] : []),
       ];
       const r = await runCli(args);

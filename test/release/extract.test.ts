@@ -190,3 +190,21 @@ test('the model is deterministic: same tree, same JSON (apart from timing)', asy
   assert.equal(JSON.stringify(a), JSON.stringify(b));
   assert.match(a.contentHash, /^[0-9a-f]{64}$/);
 });
+
+test('indexing on worker threads gives the same model as on one thread', async () => {
+  const saved = process.env.REHEARSE_THREADS;
+  try {
+    process.env.REHEARSE_THREADS = '1';
+    const one = await loadRelease({ path: repoPath('test/fixtures/releases/attrs') });
+    process.env.REHEARSE_THREADS = '3';
+    const three = await loadRelease({ path: repoPath('test/fixtures/releases/attrs') });
+    one.stats.millis = three.stats.millis = 0;
+    assert.equal(JSON.stringify(three), JSON.stringify(one));
+    // Records keyed by Python names keep no prototype after the trip through a worker.
+    assert.equal(Object.getPrototypeOf(three.classes['facts.py3style.Widget']!.methods), null);
+    assert.equal(Object.getPrototypeOf(three.modules['facts.py3style']!.names), null);
+  } finally {
+    if (saved === undefined) delete process.env.REHEARSE_THREADS;
+    else process.env.REHEARSE_THREADS = saved;
+  }
+});

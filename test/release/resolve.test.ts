@@ -44,6 +44,15 @@ const PY3_CASES: Array<[string, string, string, string?]> = [
   ['app.oldplace', 'Renamed', 'missing-module'], // __module__ override does not move the class
   ['app.models', 'Renamed', 'found', 'app.models.Renamed'],
   ['app.models', 'ordered', 'external'], // alias to collections.OrderedDict (stdlib table)
+  ['app.rel', 'RelModel', 'found', 'app.models.Model'], // from .models import Model as RelModel
+  ['app.rel', 'tail', 'found-non-class'], // from . import tail
+  ['app.rel', 'Deep', 'found', 'app.sub.deep.Deep'], // from .sub.deep import Deep
+  ['app.inbody', 'Moved', 'found', 'app.inbody.Moved'],
+  ['app.elsewhere', 'Moved', 'missing-module'], // __module__ set in the class body
+  ['app.brokenmod', 'Fine', 'missing-class'], // the module's own import fails: NoSuchName
+  ['app.compat', 'Thing', 'found', 'app.models.Model'], // if/else: the branch that resolves
+  ['app.compat', 'UsesCompat', 'found', 'app.compat.UsesCompat'], // a conditional import does not break the module
+  ['app.compat', 'LoopVar', 'found-non-class'], // bound in a module-level loop
 ];
 
 test('each resolution rule agrees with python3 importing the same tree', () => {
@@ -156,4 +165,33 @@ test('renames apply before lookup, as a custom find_class would', async () => {
   // A rename to something that does not exist is still reported as missing, through the rename.
   const gone = resolveGlobal(m, 'app.old', 'Gone');
   assert.equal(gone.status === 'renamed' ? gone.then.status : gone.status, 'missing-class');
+});
+
+test('names bound by importlib, __import__ or getattr are dynamic (python does find them)', () => {
+  for (const n of ['Loaded', 'Picked']) {
+    const r = resolveGlobal(py3, 'app.rel', n);
+    assert.equal(r.status, 'dynamic', n);
+    if (r.status === 'dynamic') assert.match(r.reason, /^bound to a computed lookup/);
+  }
+  assert.deepEqual(pythonFinds(PY3, PY3APP, [['app.rel', 'Loaded'], ['app.rel', 'Picked']]), [true, true]);
+});
+
+test('a module made through sys.modules[...] is dynamic; other missing modules stay missing', () => {
+  const r = resolveGlobal(py3, 'app.virtual', 'Model');
+  assert.equal(r.status, 'dynamic');
+  if (r.status === 'dynamic') assert.match(r.reason, /sys\.modules is assigned at app\/sysmod\.py:5/);
+  assert.equal(resolveGlobal(py3, 'app.nowhere', 'Gone').status, 'missing-module');
+  assert.equal(versionKey(py3, 'app.inbody.Moved'), 'app.elsewhere.Moved.persistenceVersion');
+});
+
+test('implicit relative imports on neutral syntax follow the release: Python 3 absolute, Python 2 relative', async () => {
+  const tree = repoPath('test/fixtures/releases/py3implicit');
+  const m3 = await loadRelease({ path: tree });
+  assert.equal(m3.python, 3);
+  const r3 = resolveGlobal(m3, 'pkg.user', 'H');
+  assert.equal(r3.status === 'found' ? r3.classKey : r3.status, 'helper.Top');
+  assert.deepEqual(pythonFinds(PY3, tree, [['pkg.user', 'H']]), [true]);
+  const r2 = resolveGlobal(py2, 'bb.status.neutral', 'L');
+  assert.equal(r2.status === 'found' ? r2.classKey : r2.status, 'bb.status.logfile.LogFile');
+  assert.deepEqual(pythonFinds(PY2, PY2APP, [['bb.status.neutral', 'L']]), [true]);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acceptFromReport, applyAccept, loadAcceptFile, parseAccept, serializeAccept, type AcceptFile } from '../../src/report/accept.js';
+import { acceptFromReport, applyAccept, loadAcceptFile, parseAccept, serializeAccept, snapshotMatches, type AcceptFile } from '../../src/report/accept.js';
 import { buildReport, exitCodeFor } from '../../src/report/build.js';
 import { UserError } from '../../src/errors.js';
 import type { Finding } from '../../src/report/finding.js';
@@ -84,4 +84,27 @@ test('bad accept files are one-line UserErrors naming the file', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('snapshot patterns: dir/* is one directory, dir/** everything below, anything else itself', () => {
+  assert.ok(snapshotMatches('basedir/full/*', 'basedir/full/12'));
+  assert.ok(snapshotMatches('basedir/full/*', './basedir/full/builder'));
+  assert.ok(!snapshotMatches('basedir/full/*', 'basedir/full/sub/12'));
+  assert.ok(!snapshotMatches('basedir/full/*', 'basedir/fullx/12'));
+  assert.ok(snapshotMatches('basedir/**', 'basedir/full/sub/12'));
+  assert.ok(snapshotMatches('a+b (1)/*', 'a+b (1)/x'), 'regex characters in names are literal');
+  assert.ok(!snapshotMatches('a.b', 'aXb'));
+});
+
+test('a finding in many build pickles of one builder is accepted as builder/*: the next build is covered too', () => {
+  const builds = Array.from({ length: 40 }, (_, i) => `basedir/full/${i}`);
+  const f = finding('missing-attribute', 'm.Build', 'x', [...builds, 'basedir/quick/1']);
+  const report = buildReport({ command: 'c', tool: TOOL, snapshots: [], checked: { engines: ['simulated'], done: [], skipped: [] }, findings: [f], failOn: 'error' });
+  const accept = acceptFromReport(report);
+  assert.deepEqual(accept.accepted.map((e) => e.snapshot), ['basedir/full/*', 'basedir/quick/1']);
+  assert.ok(applyAccept([finding('missing-attribute', 'm.Build', 'x', ['basedir/full/41', 'basedir/quick/1'])], accept)[0]!.accepted, 'a new build of the same builder');
+  assert.equal(applyAccept([finding('missing-attribute', 'm.Build', 'x', ['basedir/other/1'])], accept)[0]!.accepted, undefined, 'another builder is new');
+  // A reason written for one file is kept when the entries collapse into a pattern.
+  const withReason: AcceptFile = { rehearse: 'accept', version: 1, accepted: [{ key: 'missing-attribute|m.Build|x', snapshot: 'basedir/full/3', reason: 'set by the master on start' }] };
+  assert.equal(acceptFromReport(report, withReason).accepted[0]!.reason, 'set by the master on start');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildReport, disagreements, exitCodeFor, mergeEngines, type FailOn } from '../../src/report/build.js';
+import { buildReport, disagreements, exitCodeFor, mergeEngines, splitBySnapshot, type FailOn } from '../../src/report/build.js';
 import type { Finding } from '../../src/report/finding.js';
 import type { Report } from '../../src/report/report.js';
 import { formatJson } from '../../src/report/json.js';
@@ -28,7 +28,7 @@ function build(findings: Finding[], failOn: FailOn = 'error', checked = CHECKED)
 
 test('the same finding from both engines becomes one confirmed finding with merged evidence', () => {
   const read = { file: 'a.py', line: 3, text: 'self.x', role: 'read' as const };
-  const sim = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', paths: ['root.a', 'root.b'], evidence: [read], suggestion: 'def upgradeToVersion2(self): …' });
+  const sim = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', count: 2, paths: ['root.a', 'root.b'], evidence: [read], suggestion: 'def upgradeToVersion2(self): …' });
   const live = finding({
     code: 'missing-attribute', class: 'm.C', attribute: 'x', paths: ['root.b', 'root.a'], count: 2,
     evidence: [read, { file: 'a.py', role: 'traceback', text: 'AttributeError' }], engines: ['live'], message: 'live words',
@@ -63,8 +63,9 @@ test('findings sort by severity, code, class, attribute, first path', () => {
   const r = build([
     finding({ code: 'unused-attribute', class: 'a.A', attribute: 'z' }),
     finding({ code: 'missing-class', class: 'b.B' }),
+    // Same key from the two engines about different objects: both kept, ordered by first path.
     finding({ code: 'missing-attribute', class: 'a.A', attribute: 'y', paths: ['root.2'] }),
-    finding({ code: 'missing-attribute', class: 'a.A', attribute: 'y', paths: ['root.1'] }),
+    finding({ code: 'missing-attribute', class: 'a.A', attribute: 'y', paths: ['root.1'], engines: ['live'] }),
     finding({ code: 'missing-attribute', class: 'a.A', attribute: 'b' }),
     finding({ code: 'upgrade-gap', class: 'a.A' }),
     finding({ code: 'missing-class', class: 'a.A' }),
@@ -104,9 +105,14 @@ test('verdict: UNSAFE on any error, INCOMPLETE when something was skipped, else 
   assert.equal(build([]).summary.verdict, 'SAFE');
   const skippedSnapshot = buildReport({
     command: 'c', tool: TOOL, checked: CHECKED, findings: [], failOn: 'error',
-    snapshots: [{ file: 'x.tmp', size: 1, sha256: '0', format: 'unknown', skipped: 'not a snapshot' }],
+    snapshots: [{ file: 'x', size: 1, sha256: '0', format: 'pickle', skipped: 'truncated at byte 9' }],
   });
-  assert.equal(skippedSnapshot.summary.verdict, 'INCOMPLETE');
+  assert.equal(skippedSnapshot.summary.verdict, 'INCOMPLETE', 'a snapshot that could not be decoded');
+  const stepLog = buildReport({
+    command: 'c', tool: TOOL, checked: CHECKED, findings: [], failOn: 'error',
+    snapshots: [{ file: '0-log-compile-stdio', size: 1, sha256: '0', format: 'not-a-snapshot', skipped: 'not a pickle' }],
+  });
+  assert.equal(stepLog.summary.verdict, 'SAFE', 'a step log next to the pickles was never asked for');
 });
 
 test('counts and --fail-on thresholds decide failed and the exit code', () => {
@@ -139,4 +145,53 @@ test('accepted findings are listed, not counted, and never fail', () => {
 test('the engines list is put in a fixed order', () => {
   const r = build([], 'error', { ...CHECKED, engines: ['live', 'simulated'] });
   assert.deepEqual(r.checked.engines, ['simulated', 'live']);
+});
+
+test('truncated path samples of the same object count merge; a different count is a disagreement', () => {
+  const sim = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', count: 40, paths: ['root.a', 'root.b'] });
+  const live = finding({ code: 'missing-attribute', class: 'm.C', attribute: 'x', count: 40, paths: ['root.c', 'root.d'], engines: ['live'] });
+  const r = build([sim, live]);
+  assert.equal(r.findings.length, 1);
+  assert.deepEqual(r.findings[0]!.engines, ['simulated', 'live']);
+  const r2 = build([sim, { ...live, count: 39 }]);
+  assert.equal(r2.findings.length, 2);
+  assert.equal(disagreements(r2).size, 2);
+});
+
+test('splitBySnapshot gives one report per snapshot with its own findings and verdict', () => {
+  const snapshots = ['a', 'b', 'c'].map((file) => ({ file, size: 1, sha256: '0', format: 'pickle' }));
+  const r = buildReport({
+    command: 'c', tool: TOOL, snapshots, checked: CHECKED, failOn: 'error',
+    findings: [finding({ code: 'missing-class', class: 'm.C', snapshots: ['a', 'b'] }), finding({ code: 'upgrade-gap', class: 'm.D', snapshots: ['b'] })],
+  });
+  const parts = splitBySnapshot(r);
+  assert.deepEqual(parts.map((p) => [p.name, p.report.findings.length, p.report.summary.verdict, exitCodeFor(p.report)]), [
+    ['a', 1, 'UNSAFE', 1],
+    ['b', 2, 'UNSAFE', 1],
+    ['c', 0, 'SAFE', 0],
+  ]);
+});
+
+test("one engine's findings with one key are consolidated across snapshots, and then confirmed by the other", () => {
+  // The simulated replay reports across snapshots with qualified paths; the live replay per file.
+  const sim = finding({
+    code: 'missing-class', class: 'm.Event', snapshots: ['b/docs/builder', 'b/run/builder'], count: 3,
+    paths: ['b/docs/builder:root.events[0]', 'b/run/builder:root.events[0]', 'b/run/builder:root.events[1]'],
+  });
+  const live1 = finding({ code: 'missing-class', class: 'm.Event', snapshots: ['b/run/builder'], count: 2, paths: ['root.events[0]', 'root.events[1]'], engines: ['live'], message: 'live 1' });
+  const live2 = finding({ code: 'missing-class', class: 'm.Event', snapshots: ['b/docs/builder'], count: 1, paths: ['root.events[0]'], engines: ['live'], message: 'live 2' });
+  const r = build([live1, sim, live2]);
+  assert.equal(r.findings.length, 1);
+  assert.deepEqual(r.findings[0]!.engines, ['simulated', 'live']);
+  assert.deepEqual(r.findings[0]!.snapshots, ['b/docs/builder', 'b/run/builder']);
+  assert.equal(r.findings[0]!.count, 3);
+
+  const liveOnly = build([live1, live2]).findings;
+  assert.equal(liveOnly.length, 1, 'live findings of one key in two snapshots read as one');
+  assert.deepEqual(liveOnly[0]!.paths, ['b/docs/builder:root.events[0]', 'b/run/builder:root.events[0]', 'b/run/builder:root.events[1]']);
+  assert.equal(liveOnly[0]!.count, 3);
+  assert.equal(liveOnly[0]!.message, 'live 2', 'the first snapshot (in order) speaks for the group');
+
+  const short = build([sim, live1]).findings;
+  assert.equal(short.length, 2, 'live saw one snapshot less: a disagreement, both kept');
 });

@@ -52,6 +52,7 @@ test('colour level 0 writes no escape codes at all, even for data that contains 
   }
   const coloured = formatText(unsafeReport(), { color: new Chalk({ level: 1 }) });
   assert.ok(coloured.includes(`${ESC}[31m`), 'errors are red when colour is on');
+  assert.ok(coloured.includes(`return self.${ESC}[1m${ESC}[31mproperties${ESC}[39m${ESC}[22m.getProperty`), 'the attribute is highlighted in the source line');
   const noData = formatText(nastyReport(), { color: new Chalk({ level: 3 }) });
   assert.ok(!noData.includes(`${ESC}[31mred`), "the data's own escape sequence is neutralised");
   assert.ok(noData.includes('\\x1b[31mred'));
@@ -75,7 +76,8 @@ test('the text report names what was not checked, and why', () => {
   const out = formatText(incompleteReport(), { color: plain });
   const section = out.slice(out.indexOf('Not checked:'));
   assert.match(section, /live replay: no Python with Twisted found/);
-  assert.match(section, /snapshot basedir\/full\/12\.bz2\.tmp: not a snapshot \(truncated bzip2 stream\)/);
+  assert.match(section, /snapshot basedir\/full\/12: truncated bzip2 stream/);
+  assert.match(section, /1 file that is not a snapshot: basedir\/full\/12-log-compile-stdio/);
 });
 
 test('a narrow width wraps messages and keeps every line within it (except unbreakable words)', () => {
@@ -114,4 +116,25 @@ test('a basedir with thousands of snapshots is summed up, not listed in full, in
   assert.equal((md.match(/^\| `basedir\/full\//gm) ?? []).length, 50);
   assert.match(md, /…and 1950 more snapshots \(1.9 MB\); the JSON report lists every one\./);
   assert.equal(JSON.parse(formatJson(r)).snapshots.length, 2000);
+});
+
+test('wrapping measures visible characters: coloured output fits the same width as plain', () => {
+  for (const width of [60, 90]) {
+    const strip = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+    const coloured = formatText(unsafeReport(), { color: new Chalk({ level: 2 }), width }).split('\n').map(strip);
+    const uncoloured = formatText(unsafeReport(), { color: plain, width }).split('\n');
+    assert.deepEqual(coloured, uncoloured);
+  }
+});
+
+test('a log diff without a finding is shown in the Logs section, cut after maxDiffLines', () => {
+  const diff = ['--- baseline', '+++ target', '@@ -1,30 +1,30 @@', ...Array.from({ length: 30 }, (_, i) => `${i % 2 ? '+' : '-'}line ${i}`)].join('\n');
+  const r = buildReport({
+    command: 'c', tool: TOOL, snapshots: [], checked: { engines: ['live'], done: [], skipped: [] }, findings: [], failOn: 'error',
+    logs: [{ path: 'root.log', snapshot: 's', name: 'stdio', status: 'differs', added: 15, removed: 15, diff }],
+  });
+  const out = formatText(r, { color: plain, maxDiffLines: 5 });
+  assert.match(out, /Logs: 1 log compared, 0 identical, 1 differs\n {2}root\.log \(stdio\) in s: \+15 -15\n {4}@@ -1,30 \+1,30 @@\n {4}-line 0\n/);
+  assert.match(out, / {4}\(\+26 more lines\)\n/);
+  assert.ok(!out.includes('--- baseline'), 'file headers are left out');
 });

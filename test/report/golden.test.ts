@@ -6,6 +6,7 @@ import { formatMarkdown } from '../../src/report/markdown.js';
 import { formatJson } from '../../src/report/json.js';
 import { formatJunit } from '../../src/report/junit.js';
 import { formatSarif } from '../../src/report/sarif.js';
+import { splitBySnapshot } from '../../src/report/build.js';
 import { FINDING_CODES } from '../../src/report/finding.js';
 import { SAMPLES, unsafeReport } from './sample-reports.js';
 import { assertGolden } from './golden.js';
@@ -40,4 +41,8 @@ test('golden: all samples as one JUnit file', () => {
 test('golden: all samples as one SARIF log', () => {
   const results = Object.entries(SAMPLES).map(([name, make]) => ({ name, report: make() }));
   assertGolden('all.sarif.json', formatSarif(results, { releaseRoot: '/srv/releases/buildbot-0.8.0' }));
+});
+
+test('golden: unsafe as JUnit with one testcase per snapshot', () => {
+  assertGolden('unsafe.per-snapshot.junit.xml', formatJunit(splitBySnapshot(unsafeReport())));
 });

@@ -5,8 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { validateXML } from 'xmllint-wasm';
 import { formatJunit } from '../../src/report/junit.js';
 import { redactReport } from '../../src/report/redact.js';
+import { buildReport, splitBySnapshot } from '../../src/report/build.js';
 import { repoPath } from '../helpers/run.js';
-import { SAMPLES, nastyReport, safeReport, unsafeReport, incompleteReport } from './sample-reports.js';
+import { SAMPLES, TOOL, nastyReport, safeReport, unsafeReport, incompleteReport } from './sample-reports.js';
 
 const XSD = readFileSync(repoPath('test', 'fixtures', 'schemas', 'jenkins-junit.xsd'), 'utf8');
 
@@ -20,6 +21,7 @@ const all = () => Object.entries(SAMPLES).map(([name, make]) => ({ name, report:
 test('JUnit output is valid against the Jenkins junit XSD (every sample, escaping included)', async () => {
   await assertValid(formatJunit(all()));
   await assertValid(formatJunit([]));
+  await assertValid(formatJunit(splitBySnapshot(unsafeReport())));
 });
 
 test('the validator is not a rubber stamp: it rejects a testcase without a name', async () => {
@@ -81,4 +83,17 @@ test('xmllint (libxml2), when installed, accepts it too', { skip: spawnSync('xml
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
+});
+
+test('a snapshot that could not be checked at all is a skipped testcase, still schema-valid', async () => {
+  const report = buildReport({
+    command: 'c', tool: TOOL, findings: [], failOn: 'error',
+    snapshots: [{ file: 'basedir/full/7', size: 10, sha256: '0', format: 'pickle+bzip2', skipped: 'truncated bzip2 stream' }],
+    checked: { engines: ['simulated'], done: [], skipped: [] },
+  });
+  assert.equal(report.summary.verdict, 'INCOMPLETE');
+  const xml = formatJunit([{ name: 'basedir/full/7', report }]);
+  assert.match(xml, /skipped="1"/);
+  assert.match(xml, /<testcase classname="rehearse\.check" name="basedir\/full\/7">\n {6}<skipped>basedir\/full\/7: truncated bzip2 stream<\/skipped>/);
+  await assertValid(xml);
 });

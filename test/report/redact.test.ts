@@ -101,3 +101,22 @@ test('an empty listed value is ignored rather than splitting every string', () =
   const r = redactReport(unsafeReport(), { values: [''], names: /^$/ });
   assert.deepEqual(r, unsafeReport());
 });
+
+test("the engines' own vocabulary survives: dotted Python names under key-ish names are code, not secrets", () => {
+  const base = leakyReport();
+  base.findings[0]!.details = {
+    consumedKeys: ['tinybot.master.TinyMaster.persistenceVersion'],
+    versionKey: 'tinybot.sourcestamp.SourceStamp.persistenceVersion',
+    apiKey: 'k-123',
+    tokens: ['t0ken-1', 'pkg.mod.Name'],
+  };
+  base.findings[0]!.message = 'saved key=tinybot.sourcestamp.SourceStamp.persistenceVersion, token=abc-123';
+  const r = redactReport(base, { values: [] });
+  assert.deepEqual(r.findings[0]!.details, {
+    consumedKeys: ['tinybot.master.TinyMaster.persistenceVersion'],
+    versionKey: 'tinybot.sourcestamp.SourceStamp.persistenceVersion',
+    apiKey: REDACTED,
+    tokens: [REDACTED, 'pkg.mod.Name'],
+  });
+  assert.equal(r.findings[0]!.message, `saved key=tinybot.sourcestamp.SourceStamp.persistenceVersion, token=${REDACTED}`);
+});

@@ -311,7 +311,7 @@ export function safeReport(): Report {
   return buildReport({
     command: 'rehearse check basedir/full/builder --target releases/buildbot-0.8.0',
     tool: TOOL,
-    snapshots: [BUILDER],
+    snapshots: [BUILDER, { file: 'basedir/full/0-log-compile-stdio', size: 512, sha256: '2'.repeat(64), format: 'not-a-snapshot', skipped: 'not a pickle (Buildbot step log)' }],
     target: TARGET,
     checked: { engines: ['simulated'], done: ['simulated replay of 1 snapshot (412 instances) against the target'], skipped: [] },
     findings: [],
@@ -323,7 +323,11 @@ export function incompleteReport(): Report {
   return buildReport({
     command: 'rehearse check basedir --target releases/buildbot-0.8.0 --fail-on warning',
     tool: TOOL,
-    snapshots: [BUILDER, { file: 'basedir/full/12.bz2.tmp', size: 77, sha256: 'ffff000011112222333344445555666677778888999900001111222233334444', format: 'unknown', skipped: 'not a snapshot (truncated bzip2 stream)' }],
+    snapshots: [
+      BUILDER,
+      { file: 'basedir/full/12', size: 77, sha256: 'ffff000011112222333344445555666677778888999900001111222233334444', format: 'pickle+bzip2', skipped: 'truncated bzip2 stream (the stream ends inside a block)' },
+      { file: 'basedir/full/12-log-compile-stdio', size: 2048, sha256: '1'.repeat(64), format: 'not-a-snapshot', skipped: 'not a pickle (Buildbot step log)' },
+    ],
     target: TARGET,
     checked: {
       engines: ['simulated'],

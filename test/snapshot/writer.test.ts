@@ -162,3 +162,28 @@ test('property: random trees of scalars and containers load in Python 3 exactly 
     });
   }
 });
+
+test('our decoder reads back what the writer wrote: classes, state, sharing and cycles (protocols 2 and 0)', async () => {
+  const { decodePickle } = await import('../../src/snapshot/decoder.js');
+  const shared = list([int(1)]);
+  const buildState = dict([]) as { kind: 'dict'; entries: Array<[PyValue, PyValue]> };
+  const build = { kind: 'instance' as const, cls: glob('buildbot.status.builder', 'BuildStatus'), state: buildState };
+  const builder = { kind: 'instance' as const, cls: glob('buildbot.status.builder', 'BuilderStatus'), state: dict([['builds', list([build])], ['a', shared], ['b', shared]]) };
+  buildState.entries.push(['builder', builder], ['buildbot.status.builder.BuildStatus.persistenceVersion', int(3)], ['big', int(2n ** 70n)]);
+  for (const protocol of [2, 0] as const) {
+    const g = decodePickle(writePickle(builder, { protocol, python2: true }), { file: 'w' });
+    assert.deepEqual(g.classOf(g.root), { module: 'buildbot.status.builder', name: 'BuilderStatus' });
+    const st = g.instanceState(g.root)!;
+    assert.deepEqual([...st.keys()], ['builds', 'a', 'b']);
+    assert.equal(st.get('a'), st.get('b'), 'shared list is one node');
+    const builds = g.node(st.get('builds')!);
+    assert.ok(builds.kind === 'list');
+    const b0 = builds.items[0]!;
+    const bst = g.instanceState(b0)!;
+    assert.equal(bst.get('builder'), g.root, 'the cycle closes on the root');
+    assert.deepEqual(g.node(bst.get('buildbot.status.builder.BuildStatus.persistenceVersion')!), { kind: 'int', value: 3 });
+    assert.deepEqual(g.node(bst.get('big')!), { kind: 'int', value: 2n ** 70n });
+    assert.equal(g.pathOf(b0), 'root.builds[0]');
+    assert.equal(g.info.protocol, protocol);
+  }
+});

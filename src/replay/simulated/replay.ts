@@ -50,6 +50,7 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
   const unknownModules = new Set<string>();
   const dynamic = new Set<string>();
   const opaqueReported = new Set<string>();
+  let py2Unknown = false;
   let instancesChecked = 0;
   let versionedObjects = 0;
   let objects = 0;
@@ -69,12 +70,19 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
     const { graph } = snap;
     objects += graph.nodeCount;
     const uses = classUses(graph);
-    const py3 = (opts.targetPython ?? view.model.python) === 3;
+    const targetPython = opts.targetPython ?? view.model.python;
+    const py3 = targetPython === 3;
     const encoding: Py2Encoding = opts.encoding ?? 'ASCII';
     const bytesKeys = py3 && encoding === 'bytes';
     if (py3) {
       // A file that does not load at all has no objects to check further.
       if (checkPython2Strings(acc, snap, encoding, done)) continue;
+    } else if (targetPython === undefined && !py2Unknown && hasPython2Strings(graph)) {
+      py2Unknown = true;
+      skipped.push(
+        `the snapshot was written by Python 2 and the target's Python version is not known from its source: ` +
+          `pass --target-python 3 (and --encoding) to check how Python 3 would decode its strings`,
+      );
     }
 
     for (const use of uses.values()) {
@@ -191,6 +199,14 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
   };
 }
 
+/** A Python 2 `str` (STRING/BINSTRING) anywhere: only Python 2 writes those. */
+function hasPython2Strings(graph: SnapshotGraph): boolean {
+  return graph.nodesOfKind('bytes').some((id) => {
+    const n = graph.node(id);
+    return n.kind === 'bytes' && n.py2str;
+  });
+}
+
 /** Follow renames to the resolution pickle ends with. */
 function finalResolution(r: Resolution): Resolution {
   let cur = r;
@@ -210,22 +226,19 @@ function classUses(graph: SnapshotGraph): Map<string, ClassUse> {
     }
     return u;
   };
+  // Globals used as a class (instances) or a callable (REDUCE calls); the rest are bare references.
   const asInstanceClass = new Set<NodeId>();
-  for (const id of graph.nodesOfKind('instance')) {
-    const node = graph.node(id);
-    if (node.kind !== 'instance') continue;
-    const cls = graph.node(node.cls);
-    if (cls.kind !== 'global') continue;
-    asInstanceClass.add(node.cls);
-    get(cls.module, cls.name).instances.push(id);
-  }
-  for (const id of graph.nodesOfKind('call')) {
-    const node = graph.node(id);
-    if (node.kind !== 'call') continue;
-    const fn = graph.node(node.callable);
-    if (fn.kind !== 'global') continue;
-    asInstanceClass.add(node.callable);
-    get(fn.module, fn.name).others.push(id);
+  for (const kind of ['instance', 'call'] as const) {
+    for (const id of graph.nodesOfKind(kind)) {
+      const node = graph.node(id);
+      const refId = node.kind === 'instance' ? node.cls : node.kind === 'call' ? node.callable : undefined;
+      if (refId === undefined) continue;
+      const ref = graph.node(refId);
+      if (ref.kind !== 'global') continue;
+      asInstanceClass.add(refId);
+      const use = get(ref.module, ref.name);
+      (kind === 'instance' ? use.instances : use.others).push(id);
+    }
   }
   for (const id of graph.nodesOfKind('global')) {
     if (asInstanceClass.has(id)) continue;
