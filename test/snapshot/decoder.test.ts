@@ -361,3 +361,20 @@ test('objects: many items APPENDed/SETITEMed onto an instance, and a second BUIL
   assert.equal(g.pathOf(n.dictItems[5]![1]), 'root[5]');
   assert.equal(g.pathOf(g.instanceState(g.root)!.get('x')!), 'root.x');
 });
+
+test('a view into a larger buffer (byteOffset ≠ 0) decodes like the bytes alone', () => {
+  const data = fixture('py2/values.p2.pickle');
+  const padded = new Uint8Array(data.length + 13);
+  padded.set(data, 7);
+  const g1 = decodePickle(data, { file: 'a' });
+  const g2 = decodePickle(padded.subarray(7, 7 + data.length), { file: 'b' });
+  assert.equal(g2.nodeCount, g1.nodeCount);
+  for (let id = 0; id < g1.nodeCount; id++) {
+    assert.equal(g2.text(id), g1.text(id));
+    assert.equal(g2.offset(id), g1.offset(id));
+    assert.deepEqual(g2.edges(id), g1.edges(id));
+  }
+  const floats = g1.nodesOfKind('float');
+  assert.ok(floats.length > 0);
+  for (const id of floats) assert.deepEqual(g2.node(id), g1.node(id));
+});
