@@ -122,6 +122,34 @@ test('sleep forever: killed by the wall-clock timeout (whole process group)', { 
   assert.match(upgradeError(out), /wall-clock limit of 2000 ms/);
 });
 
+test('timeout kills the whole process group: a grandchild left behind dies too', { skip: NEEDS_TWISTED }, async () => {
+  const pids: number[] = [];
+  const dir = path.join(work, 'spawnsleep');
+  await fs.mkdir(dir);
+  const snapshot = path.join(dir, 'snapshot.pickle');
+  await fs.copyFile(path.join(LIVE, 'evil', 'attack-spawnsleep.pickle'), snapshot);
+  // Layers that would stop the spawn are off: this is about the kill.
+  const out = await runLiveReplay(
+    { python: DEBIAN_PYTHON, snapshot, releasePath: path.join(APPS, 'evil'), allowedModules: ['evilapp'], timeoutMs: 3_000, disableLayers: ['audit', 'neuter'] },
+    (e) => {
+      if ((e.event === 'test-child' || e.event === 'hello') && typeof e.pid === 'number') pids.push(e.pid);
+    },
+  );
+  assert.match(upgradeError(out), /wall-clock limit of 3000 ms/);
+  assert.equal(pids.length, 2, 'the harness and its grandchild reported their pids');
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Killed processes are reaped by init asynchronously: wait for that, with a generous bound.
+  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(pids.filter(alive), []);
+});
+
 test('allocate too much: MemoryError under the address-space limit', { skip: NEEDS_TWISTED }, async () => {
   const { out } = await attack('memory', { memoryMB: 512 });
   assert.match(upgradeError(out), /MemoryError/);

@@ -793,7 +793,7 @@ def main():
     tempdir = cfg['tempdir']
     layers = cfg.get('layers') or {}
     twisted_version = None
-    emit('hello', python=to_text(sys.version.split()[0]), implementation=to_text(sys.version),
+    emit('hello', python=to_text(sys.version.split()[0]), implementation=to_text(sys.version), pid=os.getpid(),
          audit=hasattr(sys, 'addaudithook'))
 
     # sys.path: the release first, then the libs, then the interpreter's own (no cwd, no script dir).
