@@ -82,7 +82,7 @@ for (const { version, name } of OLD) {
       for (const mode of ['socket', 'subprocess', 'system']) {
         const snapshot = path.join(dir, `load-${mode}.pickle`);
         await fs.copyFile(path.join(LIVE, 'evil', `load-${mode}.pickle`), snapshot);
-        const opts: LiveOptions = { python: exe!, snapshot, releasePath: path.join(APPS, 'evil'), allowedModules: ['evilapp'] };
+        const opts: LiveOptions = { python: exe!, snapshot, releasePath: path.join(APPS, 'evil'), allowedModules: ['evilapp'], copyBasedir: 'all' };
         const out = await runLiveReplay(opts);
         const f = out.findings.find((x) => x.code === 'load-exception');
         assert.ok(f, `${mode}: ${JSON.stringify(out.findings)}`);

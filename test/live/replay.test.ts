@@ -189,6 +189,8 @@ test('a missing basedir file makes that log fail to render, with its traceback',
     assert.match(String(r.error), /^FileNotFoundError: .*log-1-compile/);
     assert.match(String(r.traceback), /shop\/logs\.py/);
     assert.equal(out.renders["root['main'].logs[1]"]!.error, undefined);
+    // Only the files the pickle names are copied in: not the .bz2.tmp leftover.
+    assert.deepEqual(out.notes, ["live replay: 1 basedir file(s) that the snapshot does not name were not copied into the sandbox (copy them all with copyBasedir 'all')"]);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

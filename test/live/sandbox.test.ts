@@ -33,6 +33,7 @@ async function attack(mode: string, extra: Partial<LiveOptions> = {}, files: Rec
     allowedModules: ['evilapp'],
     needsTwisted: true,
     timeoutMs: 60_000,
+    copyBasedir: 'all', // the attacks read port.txt etc. from the basedir
     ...extra,
   });
   assert.equal(out.snapshotSha256, before);

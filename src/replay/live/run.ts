@@ -39,15 +39,42 @@ async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Copies the basedir's top-level regular files (where a snapshot's objects point), up to a cap. */
-async function copyBasedir(from: string, to: string, capBytes: number, skip: string): Promise<string[]> {
+/**
+ * Whether `name` occurs in the pickle bytes (as UTF-8, which covers ASCII and the Python 3
+ * spellings; a Python 2 latin-1 name is checked as latin-1 too). A log object stores its file's
+ * name as a string (`LogFile.filename`), so this finds the basedir files a snapshot points to.
+ */
+export function pickleNames(bytes: Uint8Array, name: string): boolean {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buf.indexOf(Buffer.from(name, 'utf8')) >= 0 || buf.indexOf(Buffer.from(name, 'latin1')) >= 0;
+}
+
+/**
+ * Copies basedir files into the sandbox: the top-level regular files the pickle names (with their
+ * `.bz2`/`.gz` variants), or all of them with mode 'all', up to a size cap. Copying only what is
+ * named keeps a builder folder with thousands of logs from being copied once per build pickle.
+ */
+async function copyBasedir(
+  from: string,
+  to: string,
+  capBytes: number,
+  skip: string,
+  mode: 'referenced' | 'all',
+  pickle: Uint8Array,
+): Promise<string[]> {
   const notes: string[] = [];
   await fs.mkdir(to, { recursive: true });
+  const wanted = (name: string): boolean => mode === 'all' || pickleNames(pickle, name.replace(/\.(bz2|gz)$/, ''));
   let total = 0;
   let skipped = 0;
-  const entries = (await fs.readdir(from, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  let unnamed = 0;
+  const entries = (await fs.readdir(from, { withFileTypes: true }).catch(() => [])).sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const e of entries) {
     if (!e.isFile() || path.join(from, e.name) === skip) continue;
+    if (!wanted(e.name)) {
+      unnamed++;
+      continue;
+    }
     const src = path.join(from, e.name);
     const st = await fs.stat(src);
     if (total + st.size > capBytes) {
@@ -57,6 +84,7 @@ async function copyBasedir(from: string, to: string, capBytes: number, skip: str
     total += st.size;
     await fs.copyFile(src, path.join(to, e.name), fsc.COPYFILE_FICLONE);
   }
+  if (unnamed) notes.push(`live replay: ${unnamed} basedir file(s) that the snapshot does not name were not copied into the sandbox (copy them all with copyBasedir 'all')`);
   if (skipped) notes.push(`live replay: ${skipped} basedir file(s) not copied into the sandbox (over the ${Math.round(capBytes / 2 ** 20)} MB copy limit)`);
   return notes;
 }
@@ -131,7 +159,9 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
   try {
     const basedirCopy = path.join(tmp, 'basedir');
     const basedir = path.resolve(opts.basedir ?? path.dirname(opts.snapshot));
-    out.notes.push(...(await copyBasedir(basedir, basedirCopy, (opts.maxCopyMB ?? 512) * 2 ** 20, path.resolve(opts.snapshot))));
+    out.notes.push(
+      ...(await copyBasedir(basedir, basedirCopy, (opts.maxCopyMB ?? 512) * 2 ** 20, path.resolve(opts.snapshot), opts.copyBasedir ?? 'referenced', bytes)),
+    );
     const snapCopy = path.join(tmp, 'snapshot.pickle');
     await fs.writeFile(snapCopy, bytes);
     const config = {

@@ -51,6 +51,11 @@ export interface LiveOptions {
   cpuSeconds?: number;
   /** Largest file the child may write (default 64 MB). */
   fileSizeMB?: number;
+  /**
+   * Which top-level basedir files are copied into the sandbox: 'referenced' (default) those whose
+   * name occurs as a string in the pickle (with .bz2/.gz variants), 'all' every one.
+   */
+  copyBasedir?: 'referenced' | 'all';
   /** Largest total size of basedir files copied into the sandbox (default 512 MB). */
   maxCopyMB?: number;
   /** Layers to switch off (tests only: each layer is proven alone). */
