@@ -201,6 +201,7 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
     const events: HarnessEvent[] = [];
     let lastStart: HarnessEvent | undefined;
     let finished = false;
+    let started = false;
     let stage = 'start';
     const exit = await runSandboxed({
       exe: py.exe,
@@ -217,7 +218,8 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
           return; // the release wrote to fd 1 itself: not an event
         }
         if (!e || typeof e.event !== 'string') return;
-        events.push(e);
+        // Kept for the findings: not the successes, which are most of a big snapshot's events.
+        if (!(e.ok === true || e.event === 'render' || e.event === 'upgrade-start')) events.push(e);
         onEvent?.(e);
         absorb(e);
       },
@@ -226,6 +228,7 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
     function absorb(e: HarnessEvent): void {
       switch (e.event) {
         case 'hello':
+          started = true;
           if (!e.audit) out.sandbox['audit-hook'] = `not available on Python ${out.python ?? '?'} (needs 3.8+)`;
           break;
         case 'twisted':
@@ -284,7 +287,7 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
     const findings: Finding[] = findingsFromEvents(events, { releaseRoots, snapshot: label });
     if (exit.spawnError) {
       out.skipped = `live replay skipped: could not start ${py.exe}: ${exit.spawnError}`;
-    } else if (!events.some((e) => e.event === 'hello')) {
+    } else if (!started) {
       out.skipped = `live replay skipped: the harness did not start under ${py.exe} (${exit.stderrTail.trim().split('\n').pop() ?? 'no output'})`;
     } else if (!finished) {
       const why = exit.timedOut
