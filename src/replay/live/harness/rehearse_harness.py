@@ -17,6 +17,7 @@ import os
 # The event stream is the real stdout; anything the release prints goes to stderr instead, so it
 # can never corrupt the stream.
 _EVENT_OUT = os.fdopen(os.dup(1), 'w')
+os.dup2(2, 1)  # a print, or a C library writing to fd 1, lands on stderr
 sys.stdout = sys.stderr
 
 import json
