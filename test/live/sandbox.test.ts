@@ -113,7 +113,7 @@ test('write outside the temp dir: refused by the audit hook; control writes', { 
 });
 
 test('loop forever: killed by the CPU-time limit, blamed on the object', { skip: NEEDS_TWISTED }, async () => {
-  const { out } = await attack('loop', { cpuSeconds: 2, timeoutMs: 60_000 }) // start-up takes ~0.3 s of CPU;
+  const { out } = await attack('loop', { cpuSeconds: 2, timeoutMs: 60_000 }); // start-up takes ~0.3 s of CPU
   assert.match(upgradeError(out), /CPU-time limit \(2 s\)/);
   assert.match(String(out.killed), /CPU-time limit/);
 });
