@@ -1,6 +1,6 @@
 """Write oldbot's sample basedir with release 1.0 running on a real Python 2.7.
 
-    PYENV_VERSION=2.7.18 python2.7 make_snapshot.py
+    PYENV_VERSION=2.7.18 python2.7 make_snapshot.py [--out=DIR]
 
 Python 2.7 here has no Twisted, so generator-standin/ (a save-only stand-in for
 twisted.persisted.styles, see its README) goes on sys.path after the release. Output is
@@ -17,6 +17,9 @@ if os.environ.get("PYTHONHASHSEED") != "0":  # dict order must not depend on a r
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "basedir")
+for a in sys.argv[1:]:
+    if a.startswith("--out="):  # used by verify.py to check that a re-run gives the same bytes
+        OUT = os.path.abspath(a[len("--out="):])
 sys.path.insert(0, os.path.join(HERE, "generator-standin"))
 sys.path.insert(0, os.path.join(HERE, "releases", "1.0"))
 
@@ -44,10 +47,11 @@ def main():
     full.addResult("Jos\xe9 Garc\xeda", ["build", "successful"], T0 + 100)
     full.addResult("alice", ["build", "failed"], T0 + 200)
     quick = master.addBuilder("quick")
-    quick.addResult("alice", ["build", "successful"], T0 + 300)
+    # over 255 bytes: a BINSTRING (not SHORT_BINSTRING) in protocol 2, with latin-1 bytes
+    quick.addResult("alice", ["build", "successful", "notes: " + "d\xe9j\xe0 vu, " * 30], T0 + 300)
     master.shutdown()
     for name in sorted(os.listdir(OUT)):
-        print "%6d basedir/%s" % (os.path.getsize(os.path.join(OUT, name)), name)
+        print "%6d %s" % (os.path.getsize(os.path.join(OUT, name)), os.path.join(OUT, name))
 
 
 main()

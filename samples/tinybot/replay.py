@@ -4,6 +4,7 @@
     /usr/bin/python3 replay.py 0.8                 # basedir/ (written by 0.7) under release 0.8
     /usr/bin/python3 replay.py 0.8 basedir-0.9     # basedir-0.9/ under release 0.8
     /usr/bin/python3 replay.py 0.8 basedir --renders OUTDIR   # also write every render to OUTDIR
+    /usr/bin/python3 replay.py 0.8 basedir --release-path=packages/tinybot-0.8-py2.py3-none-any.whl
 
 This is the ground truth behind README.md. It does what tinybot's own loadMaster() does (load
 each pickle, styles.doUpgrade(), re-attach), but tolerantly, so one failure does not hide the
@@ -25,7 +26,12 @@ RELEASE = sys.argv[1]
 BASEDIR = os.path.join(HERE, sys.argv[2] if len(sys.argv) > 2 and not sys.argv[2].startswith("--")
                        else "basedir")
 RENDERS = sys.argv[sys.argv.index("--renders") + 1] if "--renders" in sys.argv else None
-sys.path.insert(0, os.path.join(HERE, "releases", RELEASE))
+# --release-path=X.whl: import the release from a packaged wheel instead of its source tree
+RELEASE_PATH = os.path.join(HERE, "releases", RELEASE)
+for a in sys.argv:
+    if a.startswith("--release-path="):
+        RELEASE_PATH = os.path.abspath(a[len("--release-path="):])
+sys.path.insert(0, RELEASE_PATH)
 
 from twisted.persisted import styles  # noqa: E402
 from twisted.python import log  # noqa: E402
@@ -40,7 +46,7 @@ log.addObserver(lambda ev: messages.append(" ".join(str(m) for m in ev.get("mess
 
 
 def clean(text):
-    text = text.replace(os.path.join(HERE, "releases", RELEASE) + os.sep, "")
+    text = text.replace(RELEASE_PATH + os.sep, "")
     return re.sub(r" @ \d+\)", ")", text)
 
 

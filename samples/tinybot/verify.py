@@ -7,12 +7,14 @@ For every scenario it runs replay.py (real Python, real Twisted) and checks that
 finding really happens (the `live` text, per pickle and per object where Twisted reports per
 object), that nothing else goes wrong, that evidence lines match the release's source, that
 unused attributes are in the snapshot and nowhere in the target's source, that log renders
-differ exactly where expected, and that make_snapshots.py reproduces the committed bytes.
+differ exactly where expected, that make_snapshots.py reproduces the committed bytes, and that
+packages/ (make_dists.py) is reproducible, holds the release trees, and replays like them.
 Exit status 0 when everything holds; one line per failed check otherwise.
 """
 from __future__ import print_function
 
 import filecmp
+import html
 import io
 import json
 import os
@@ -78,6 +80,12 @@ def check_evidence(release, ev, label):
 
 
 PROBLEM = re.compile(r"load: |upgrade-exception|orphaned version keys|Warning: cannot upgrade|render \w+: |source.patch")
+
+
+def normalise_html(text):
+    pres = re.findall(r"<pre\b[^>]*>(.*?)</pre>", text, re.S | re.I)
+    body = "".join(pres) if pres else text
+    return html.unescape(re.sub(r"</?span\b[^>]*>", "", body, flags=re.I))
 
 
 def check_scenario(sc, pickles):
@@ -161,6 +169,18 @@ def check_scenario(sc, pickles):
                         if not os.path.exists(other) or not filecmp.cmp(os.path.join(tmp, "base", name), other, shallow=False):
                             differ.append(name[:-len(render) - 1].replace("_", "/", 1))
                 check(differ == sorted(exp[kind]), "%s: %s differs for %s, expected %s" % (label, kind, differ, exp[kind]))
+            # HTML normalised: only what is inside <pre>, <span> boundaries ignored, entities unescaped
+            differ = []
+            for name in sorted(os.listdir(os.path.join(tmp, "base"))):
+                if name.endswith(".asHTML"):
+                    texts = []
+                    for side in ("base", "target"):
+                        with io.open(os.path.join(tmp, side, name), encoding="utf-8") as fh:
+                            texts.append(normalise_html(fh.read()))
+                    if texts[0] != texts[1]:
+                        differ.append(name[:-len(".asHTML")].replace("_", "/", 1))
+            check(differ == sorted(exp["asHTML-normalised"]),
+                  "%s: normalised HTML differs for %s, expected %s" % (label, differ, exp["asHTML-normalised"]))
             for name in exp["identical"]:
                 for render in ("getText", "getTextWithHeaders", "asHTML"):
                     fn = name.replace("/", "_", 1) + "." + render
@@ -190,12 +210,79 @@ def check_reproducible():
         shutil.rmtree(tmp)
 
 
+def check_dists():
+    """packages/ is reproducible, holds exactly the release trees, and the wheels replay like the trees."""
+    import tarfile
+    import zipfile
+    tmp = tempfile.mkdtemp()
+    try:
+        subprocess.run([PY, "-B", os.path.join(HERE, "make_dists.py"), "--out=" + tmp], stdout=subprocess.DEVNULL, check=True)
+        names = sorted(os.listdir(os.path.join(HERE, "packages")))
+        check(sorted(os.listdir(tmp)) == names, "make_dists.py writes other files than packages/ holds")
+        _, mismatch, errors = filecmp.cmpfiles(tmp, os.path.join(HERE, "packages"), names, shallow=False)
+        check(not (mismatch or errors), "make_dists.py does not reproduce %s" % (mismatch + errors))
+        for v in ("0.7", "0.8"):
+            root = os.path.join(HERE, "releases", v)
+            tree = {}
+            for dirpath, dirnames, files in os.walk(root):
+                dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+                for n in files:
+                    if n.endswith(".py"):
+                        with open(os.path.join(dirpath, n), "rb") as f:
+                            tree[os.path.relpath(os.path.join(dirpath, n), root).replace(os.sep, "/")] = f.read()
+            with tarfile.open(os.path.join(HERE, "packages", "tinybot-%s.tar.gz" % v)) as t:
+                sd = {m.name.split("/", 1)[1]: t.extractfile(m).read() for m in t.getmembers()
+                      if m.isfile() and m.name.endswith(".py") and not m.name.endswith("/setup.py")}
+            check(sd == tree, "packages/tinybot-%s.tar.gz does not hold releases/%s" % (v, v))
+            whl = os.path.join(HERE, "packages", "tinybot-%s-py2.py3-none-any.whl" % v)
+            with zipfile.ZipFile(whl) as z:
+                wh = {n: z.read(n) for n in z.namelist() if n.endswith(".py")}
+            check(wh == tree, "%s does not hold releases/%s" % (os.path.basename(whl), v))
+            a = run_replay(v, "basedir", os.path.join(tmp, "r1"))
+            b = subprocess.run([PY, "-B", os.path.join(HERE, "replay.py"), v, "basedir", "--release-path=" + whl],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True).stdout.splitlines()
+            check(a == b, "replay from the %s wheel differs from the tree" % v)
+    finally:
+        shutil.rmtree(tmp)
+
+
+COMPILE = r"""
+import sys
+bad = []
+for path in sys.argv[1:]:
+    try:
+        compile(open(path, "rb").read(), path, "exec")
+    except SyntaxError as e:
+        bad.append("%s:%s" % (path, e.lineno))
+sys.stdout.write(" ".join(bad))
+"""
+
+
+def check_source_compat():
+    """Every release compiles on Python 2.7 and 3.6 (the sources claim 2.7 and 3.6+)."""
+    files = []
+    for v in sorted(os.listdir(os.path.join(HERE, "releases"))):
+        for dirpath, dirnames, names in os.walk(os.path.join(HERE, "releases", v)):
+            dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+            files.extend(os.path.join(dirpath, n) for n in names if n.endswith(".py"))
+    for exe, ver in (("python2.7", "2.7.18"), ("python3.6", "3.6.15")):
+        try:
+            out = subprocess.run([exe, "-B", "-c", COMPILE] + sorted(files), stdout=subprocess.PIPE,
+                                 env=dict(os.environ, PYENV_VERSION=ver), universal_newlines=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            failures.append("cannot run %s: %s" % (exe, e))
+            continue
+        check(out == "", "does not compile on %s: %s" % (exe, out))
+
+
 def main():
     with io.open(os.path.join(HERE, "expected.json"), encoding="utf-8") as f:
         doc = json.load(f)
     for sc in doc["scenarios"]:
         check_scenario(sc, doc["pickles"])
     check_reproducible()
+    check_dists()
+    check_source_compat()
     for f in failures:
         print("FAIL " + f)
     print("%d scenarios, %d failures" % (len(doc["scenarios"]), len(failures)))
