@@ -46,7 +46,7 @@ test('target v2: every problem of the snapshot is reported, with real tracebacks
       ['missing-class', 'shop.models.Coupon', '', 1],
       ['missing-module', 'shop.legacy.OldThing', '', 1],
       ['upgrade-exception', 'shop.models.Inventory', 'location', 2],
-      ['upgrade-gap', 'shop.models.Item', '', 3],
+      ['upgrade-gap', 'shop.models.Item', 'upgradeToVersion3', 3],
     ],
   );
   for (const f of out.findings) {
