@@ -190,8 +190,15 @@ test('a missing basedir file makes that log fail to render, with its traceback',
     assert.match(String(r.traceback), /shop\/logs\.py/);
     assert.equal(out.renders["root['main'].logs[1]"]!.error, undefined);
     // Only the files the pickle names are copied in: not the .bz2.tmp leftover.
-    assert.deepEqual(out.notes, ["live replay: 1 basedir file(s) that the snapshot does not name were not copied into the sandbox (copy them all with copyBasedir 'all')"]);
+    assert.deepEqual([out.stats.basedirFilesCopied, out.stats.basedirFilesNotNamed], [2, 1]);
+    assert.deepEqual(out.notes, []);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the basedir copy limit: files over it are left out, said in a note, and their logs fail visibly', { skip: NEEDS_TWISTED }, async () => {
+  const out = await runLiveReplay(shop('v1', { expectations: {}, probes: [], maxCopyMB: 0 }));
+  assert.deepEqual(out.notes, ['live replay: 3 basedir file(s) not copied into the sandbox (over the 0 MB copy limit)']);
+  assert.equal(Object.values(out.renders).filter((r) => r.error?.startsWith('FileNotFoundError')).length, 3);
 });

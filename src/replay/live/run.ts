@@ -61,8 +61,9 @@ async function copyBasedir(
   skip: string,
   mode: 'referenced' | 'all',
   pickle: Uint8Array,
-): Promise<string[]> {
+): Promise<{ notes: string[]; copied: number; notNamed: number }> {
   const notes: string[] = [];
+  let copied = 0;
   await fs.mkdir(to, { recursive: true });
   const wanted = (name: string): boolean => mode === 'all' || pickleNames(pickle, name.replace(/\.(bz2|gz)$/, ''));
   let total = 0;
@@ -83,10 +84,12 @@ async function copyBasedir(
     }
     total += st.size;
     await fs.copyFile(src, path.join(to, e.name), fsc.COPYFILE_FICLONE);
+    copied++;
   }
-  if (unnamed) notes.push(`live replay: ${unnamed} basedir file(s) that the snapshot does not name were not copied into the sandbox (copy them all with copyBasedir 'all')`);
+  // Files the pickle does not name are not a gap by themselves (a render that needed one fails
+  // visibly): counted in stats, not noted. Files over the cap are a gap.
   if (skipped) notes.push(`live replay: ${skipped} basedir file(s) not copied into the sandbox (over the ${Math.round(capBytes / 2 ** 20)} MB copy limit)`);
-  return notes;
+  return { notes, copied, notNamed: unnamed };
 }
 
 function isCompressed(b: Uint8Array): string | undefined {
@@ -159,9 +162,10 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
   try {
     const basedirCopy = path.join(tmp, 'basedir');
     const basedir = path.resolve(opts.basedir ?? path.dirname(opts.snapshot));
-    out.notes.push(
-      ...(await copyBasedir(basedir, basedirCopy, (opts.maxCopyMB ?? 512) * 2 ** 20, path.resolve(opts.snapshot), opts.copyBasedir ?? 'referenced', bytes)),
-    );
+    const copy = await copyBasedir(basedir, basedirCopy, (opts.maxCopyMB ?? 512) * 2 ** 20, path.resolve(opts.snapshot), opts.copyBasedir ?? 'referenced', bytes);
+    out.notes.push(...copy.notes);
+    out.stats.basedirFilesCopied = copy.copied;
+    out.stats.basedirFilesNotNamed = copy.notNamed;
     const snapCopy = path.join(tmp, 'snapshot.pickle');
     await fs.writeFile(snapCopy, bytes);
     const config = {

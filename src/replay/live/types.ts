@@ -100,7 +100,15 @@ export interface LiveOutcome {
   /** sha256 of the original snapshot file, and whether it was unchanged after the run. */
   snapshotSha256?: string;
   snapshotUnchanged?: boolean;
-  stats: { objects: number; versioned: number; upgraded: number; durationMs: number };
+  stats: {
+    objects: number;
+    versioned: number;
+    upgraded: number;
+    durationMs: number;
+    /** Basedir files copied into the sandbox, and those left out because the pickle does not name them. */
+    basedirFilesCopied?: number;
+    basedirFilesNotNamed?: number;
+  };
 }
 
 /** One JSON line from the harness (see rehearse_harness.py for the events and their fields). */
