@@ -92,6 +92,21 @@ async function copyBasedir(
   return { notes, copied, notNamed: unnamed };
 }
 
+// One probe per interpreter per process: a check replays hundreds of files with the same Python.
+const probes = new Map<string, ReturnType<typeof probePython>>();
+function probeCached(exe: string): ReturnType<typeof probePython> {
+  let p = probes.get(exe);
+  if (!p) {
+    p = probePython(exe);
+    probes.set(exe, p);
+    // A failed probe (not found, …) is not cached: the caller may install it and retry.
+    void p.then((r) => {
+      if ('reason' in r) probes.delete(exe);
+    });
+  }
+  return p;
+}
+
 function isCompressed(b: Uint8Array): string | undefined {
   if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
   if (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return 'bzip2';
@@ -141,7 +156,7 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
     return done(`live replay skipped: ${label} is ${compressed}-compressed; the caller must pass the decompressed pickle bytes`);
   }
 
-  const py = await probePython(opts.python);
+  const py = await probeCached(opts.python);
   if ('reason' in py) return (await checkUnchanged(), done(`live replay skipped: ${py.reason}`));
   out.python = py.version;
   const [major, minor] = py.versionInfo;
@@ -233,7 +248,13 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
       switch (e.event) {
         case 'hello':
           started = true;
-          if (!e.audit) out.sandbox['audit-hook'] = `not available on Python ${out.python ?? '?'} (needs 3.8+)`;
+          if (!e.audit) {
+            out.sandbox['audit-hook'] = `not available on Python ${out.python ?? '?'} (needs 3.8+)`;
+            out.notes.push(
+              `live replay: Python ${out.python ?? '?'} has no audit hook (3.8+): writes outside the sandbox's temp dir are not refused; ` +
+                'processes and sockets are still refused by replaced functions and the network namespace',
+            );
+          }
           break;
         case 'twisted':
           out.twisted = (e.version as string | null) ?? null;
