@@ -1,6 +1,6 @@
 // `SnapshotGraph` over the compact tables of store.ts: views, edges, text and paths on demand.
 import type { Edge, Node, NodeId, NodeKind, SnapshotGraph, StreamInfo } from './graph.js';
-import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind } from './store.js';
+import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind, type Offsets } from './store.js';
 import {
   bytesAsText,
   decodeEscapedBytes,
@@ -51,18 +51,20 @@ const HOW: Partial<Record<number, InstanceHow>> = {
   [K.INST_NEWOBJ_REDUCE]: 'newobj-reduce',
 };
 
+const F64 = new Float64Array(1);
+const F64_WORDS = new Int32Array(F64.buffer);
+
 /** Edge code for the one child that is not a CSR slot: a persid's pid. */
 const PID_EDGE = -1;
 
 export interface CompactParts {
   data: Uint8Array;
   kinds: Uint8Array;
-  offs: Uint32Array;
+  offs: Offsets;
   a: Int32Array;
   b: Int32Array;
   csr: Int32Array;
   aux: Int32Array;
-  floats: number[];
   bigs: Array<number | bigint>;
   count: number;
   root: NodeId;
@@ -75,12 +77,11 @@ export class CompactGraph implements SnapshotGraph {
   readonly info: StreamInfo;
   private readonly d: Uint8Array;
   private readonly kinds: Uint8Array;
-  private readonly offs: Uint32Array;
+  private readonly offs: Offsets;
   private readonly A: Int32Array;
   private readonly B: Int32Array;
   private readonly csr: Int32Array;
   private readonly aux: Int32Array;
-  private readonly floats: number[];
   private readonly bigs: Array<number | bigint>;
   private bfs: Bfs | undefined;
   private readonly globalCache = new Map<NodeId, { module: string; name: string }>();
@@ -93,7 +94,6 @@ export class CompactGraph implements SnapshotGraph {
     this.B = p.b;
     this.csr = p.csr;
     this.aux = p.aux;
-    this.floats = p.floats;
     this.bigs = p.bigs;
     this.nodeCount = p.count;
     this.root = p.root;
@@ -116,7 +116,7 @@ export class CompactGraph implements SnapshotGraph {
 
   offset(id: NodeId): number {
     this.check(id);
-    return this.offs[id]!;
+    return this.offs.get(id);
   }
 
   nodesOfKind(kind: NodeKind): NodeId[] {
@@ -124,6 +124,12 @@ export class CompactGraph implements SnapshotGraph {
     const { kinds } = this;
     for (let id = 0; id < this.nodeCount; id++) if (PUBLIC_KIND[kinds[id]!] === kind) out.push(id);
     return out;
+  }
+
+  private floatOf(id: NodeId): number {
+    F64_WORDS[0] = this.A[id]!;
+    F64_WORDS[1] = this.B[id]!;
+    return F64[0]!;
   }
 
   private range(id: NodeId): NodeId[] {
@@ -182,7 +188,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.BIGINT:
         return { kind: 'int', value: this.bigs[this.A[id]!]! };
       case K.FLOAT:
-        return { kind: 'float', value: this.floats[this.A[id]!]! };
+        return { kind: 'float', value: this.floatOf(id) };
       case K.STR_UTF8:
       case K.STR_RAWUNI:
       case K.STR_LATIN1:
@@ -329,7 +335,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.BIGINT:
         return String(this.bigs[this.A[id]!]!);
       case K.FLOAT:
-        return reprFloat(this.floats[this.A[id]!]!);
+        return reprFloat(this.floatOf(id));
       case K.STR_UTF8:
       case K.STR_RAWUNI:
       case K.STR_LATIN1:

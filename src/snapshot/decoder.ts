@@ -81,6 +81,7 @@ function kindName(k: number): string {
 
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
+const F64_WORDS = new Int32Array(F64.buffer);
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('rehearse needs a little-endian machine');
 
 /** Thrown inside the machine; turned into a SnapshotError with the file name at the edge. */
@@ -115,6 +116,8 @@ class Machine {
   stopOffset = -1;
 
   constructor(data: Uint8Array, opts: DecodeOptions) {
+    // Byte ranges are kept in Int32 columns.
+    if (data.length > 0x7fffffff) throw new Fail(0, 'pickles larger than 2 GiB are not supported');
     this.d = data;
     this.n = data.length;
     this.t = new NodeTable(data.length, opts.maxNodes ?? DEFAULT_MAX_NODES);
@@ -289,6 +292,12 @@ class Machine {
     return this.node(K.BIGINT, this.t.bigs.length - 1, 0);
   }
 
+  /** A float keeps its 64 bits in the row itself (a = low word, b = high word). */
+  private floatNode(v: number): number {
+    F64[0] = v;
+    return this.node(K.FLOAT, F64_WORDS[0]!, F64_WORDS[1]!);
+  }
+
   private rangeNode(kind: number, len: number, what: string): number {
     if (len > this.n - this.pos) this.truncated(what);
     const id = this.node(kind, this.pos, len);
@@ -425,8 +434,7 @@ class Machine {
           const text = this.lineText();
           const v = parsePyFloat(text);
           if (v === undefined) this.fail(`bad FLOAT literal ${JSON.stringify(text)}`);
-          t.floats.push(v);
-          this.push(this.node(K.FLOAT, t.floats.length - 1, 0));
+          this.push(this.floatNode(v));
           break;
         }
         case 0x49: { // INT
@@ -485,8 +493,7 @@ class Machine {
           for (let i = 0; i < 8; i++) F64_BYTES[i] = d[this.pos + 7 - i]!;
           const v = F64[0]!;
           this.pos += 8;
-          t.floats.push(v);
-          this.push(this.node(K.FLOAT, t.floats.length - 1, 0));
+          this.push(this.floatNode(v));
           break;
         }
         case 0x53: { // STRING
@@ -815,7 +822,6 @@ class Machine {
       b: this.t.b,
       csr,
       aux,
-      floats: this.t.floats,
       bigs: this.t.bigs,
       count: this.t.count,
       root,

@@ -10,7 +10,7 @@ export const K = {
   FALSE: 2,
   INT: 3, // a = value (int32)
   BIGINT: 4, // a = index into `bigs`
-  FLOAT: 5, // a = index into `floats`
+  FLOAT: 5, // a, b = low and high 32 bits of the double
   STR_UTF8: 6, // a = start, b = length (BINUNICODE*)
   STR_RAWUNI: 7, // a, b: raw-unicode-escape payload (UNICODE)
   STR_LATIN1: 8, // a, b: bytes are code points (UNICODE without escapes, PERSID line)
@@ -86,13 +86,53 @@ function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, need: numbe
 }
 
 /**
+ * Node offsets, 2 bytes a node: node ids follow the stream, so offsets grow with ids; each block
+ * of 64 nodes keeps its first offset, each node its distance from it. The rare distance of 64K
+ * or more (a long string inside the block) is kept exactly in a Map.
+ */
+export class Offsets {
+  private base: Uint32Array;
+  private lo: Uint16Array;
+  private readonly far = new Map<number, number>();
+
+  constructor(cap: number) {
+    this.lo = new Uint16Array(cap);
+    this.base = new Uint32Array((cap >>> 6) + 1);
+  }
+
+  set(id: number, offset: number): void {
+    if (id >= this.lo.length) {
+      const lo = new Uint16Array(Math.max(id + 1, this.lo.length * 2));
+      lo.set(this.lo);
+      this.lo = lo;
+      const base = new Uint32Array((lo.length >>> 6) + 1);
+      base.set(this.base);
+      this.base = base;
+    }
+    const block = id >>> 6;
+    if ((id & 63) === 0) this.base[block] = offset;
+    const delta = offset - this.base[block]!;
+    if (delta >= 0 && delta < 0xffff) this.lo[id] = delta;
+    else {
+      this.lo[id] = 0xffff;
+      this.far.set(id, offset);
+    }
+  }
+
+  get(id: number): number {
+    const d = this.lo[id]!;
+    return d === 0xffff ? this.far.get(id)! : this.base[id >>> 6]! + d;
+  }
+}
+
+/**
  * The growable tables the decoder fills. Capacities start at an upper bound taken from the
  * input size: typed arrays are zero-filled by calloc, whose untouched pages cost no memory, so
  * a generous bound costs address space only and spares the copies of doubling.
  */
 export class NodeTable {
   kinds: Uint8Array;
-  offs: Uint32Array;
+  offs: Offsets;
   a: Int32Array;
   b: Int32Array;
   count = 0;
@@ -103,7 +143,6 @@ export class NodeTable {
   segNext: Int32Array;
   segRole: Uint8Array;
   segCount = 0;
-  floats: number[] = [];
   bigs: Array<number | bigint> = [];
 
   constructor(
@@ -113,7 +152,7 @@ export class NodeTable {
     // Real pickles spend 8-16 bytes per node; a quarter of the input size is a safe start.
     const nodeCap = Math.max(64, Math.min(maxNodes, inputSize >>> 2) + 16);
     this.kinds = new Uint8Array(nodeCap);
-    this.offs = new Uint32Array(nodeCap);
+    this.offs = new Offsets(nodeCap);
     this.a = new Int32Array(nodeCap);
     this.b = new Int32Array(nodeCap);
     const poolCap = Math.max(64, (inputSize >>> 2) + 16);
@@ -131,12 +170,11 @@ export class NodeTable {
     if (id >= this.maxNodes) return -1;
     if (id >= this.kinds.length) {
       this.kinds = grow(this.kinds, id + 1);
-      this.offs = grow(this.offs, id + 1);
       this.a = grow(this.a, id + 1);
       this.b = grow(this.b, id + 1);
     }
     this.kinds[id] = kind;
-    this.offs[id] = offset;
+    this.offs.set(id, offset);
     this.a[id] = a;
     this.b[id] = b;
     this.count = id + 1;

@@ -311,3 +311,30 @@ test('edge labels and paths: object keys, reduce calls, constructor args and kwa
     }
   }
 });
+
+test('offsets: every node points at the opcode that made it, across long strings too', () => {
+  // MARK, K 1, BINUNICODE of 100,000 bytes, K 2, SHORT_BINSTRING, then 70 more ints, LIST, STOP
+  const big = 100_000;
+  const parts: number[] = [0x28, 0x4b, 1, 0x58, big & 0xff, (big >> 8) & 0xff, big >> 16, 0];
+  for (let i = 0; i < big; i++) parts.push(0x61);
+  parts.push(0x4b, 2, 0x55, 1, 0x78);
+  for (let i = 0; i < 70; i++) parts.push(0x4b, i);
+  parts.push(0x6c, 0x2e);
+  const data = Uint8Array.from(parts);
+  const g = decodePickle(data, { file: 'offsets.pickle' });
+  const expected = [0, 1, 3, 8 + big, 10 + big];
+  assert.deepEqual([0, 1, 2, 3].map((id) => g.offset(id)), expected.slice(1));
+  for (let i = 0; i < 70; i++) assert.equal(g.offset(4 + i), 13 + big + 2 * i);
+  assert.equal(g.offset(g.root), data.length - 2);
+  const MAKERS = new Set([0x4b, 0x58, 0x55, 0x6c]);
+  for (let id = 0; id < g.nodeCount; id++) assert.ok(MAKERS.has(data[g.offset(id)]!), `node ${id}`);
+  // and on every fixture: each node's offset holds an opcode byte
+  for (const rel of ['py2/values.p0.pickle', 'py3/values.p2.pickle', 'py3/values.p5.pickle']) {
+    const fx = fixture(rel);
+    const fg = decodeFixture(rel);
+    for (let id = 0; id < fg.nodeCount; id++) {
+      const op = fx[fg.offset(id)]!;
+      assert.ok(![0x28, 0x2e, 0x30, 0x31, 0x32, 0x70, 0x71, 0x72, 0x94, 0x95, 0x80, 0x67, 0x68, 0x6a].includes(op), `${rel} node ${id} at ${fg.offset(id)}: 0x${op.toString(16)}`);
+    }
+  }
+});
