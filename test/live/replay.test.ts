@@ -20,7 +20,7 @@ function shop(release: string, extra: Partial<LiveOptions> = {}): LiveOptions {
     releasePath: path.join(APPS, release),
     allowedModules: ['shop'],
     expectations: { 'shop.models.Item': ['name', 'qty', 'price'] },
-    probes: ['shop.models.Item.describe'],
+    probes: ['shop.models.Item.describe', 'shop.models.Tag.checkClass'],
     logProfile: PROFILE,
     needsTwisted: true,
     timeoutMs: 60_000,

@@ -334,7 +334,7 @@ class Lookup(object):
         self.ref_of = {}  # id(class) -> 'module.name' as the snapshot spells it
         self.refused = []
         self.failures = []
-        self.guards = {}  # id(class) -> guarded subclass
+        self.patched = {}  # id(class) -> (class, had its own __setstate__, that one)
         self.setstate_errors = []  # (ref, obj, error)
 
     def is_allowed(self, module, name):
@@ -389,40 +389,46 @@ class Lookup(object):
         return obj
 
     def guarded(self, cls, ref):
-        """The class, with its __setstate__ isolated: an exception is recorded, not fatal.
-
-        Returns a subclass whose __setstate__ calls the real one under try/except and then sets
-        the instance's class back to the real class, so nothing after loading can tell. Only for
-        new-style classes of the release that define __setstate__.
+        """The class, with its __setstate__ isolated while loading: an exception is recorded, not
+        fatal. The class itself gets a wrapping __setstate__ for the duration of the load
+        (restore_classes() puts the original back), so instances keep their real class, and
+        Python 2 old-style classes are covered too.
         """
+        if id(cls) in self.patched or not hasattr(cls, '__dict__') or (isinstance(cls, type) and issubclass(cls, Placeholder)):
+            return cls
         orig = getattr(cls, '__setstate__', None)
-        if orig is None or not isinstance(cls, type) or issubclass(cls, Placeholder):
-            return cls
-        if id(cls) in self.guards:
-            return self.guards[id(cls)]
+        if orig is None or getattr(orig, '_rehearse_wrapper', False) or getattr(getattr(orig, '__func__', None), '_rehearse_wrapper', False):
+            return cls  # none, or inherited from a class already wrapped
         errors = self.setstate_errors
+        ref_of = self.ref_of
 
-        def __setstate__(self, state):
+        def __setstate__(inst, state):
             try:
-                orig(self, state)
+                orig(inst, state)
             except Exception:
-                errors.append((ref, self, format_exc_info(sys.exc_info())))
-                if isinstance(state, dict) and not self.__dict__:
-                    self.__dict__.update(state)
-            finally:
-                try:
-                    self.__class__ = cls
-                except TypeError:
-                    pass
+                errors.append((ref_of.get(id(class_of(inst)), ref), inst, format_exc_info(sys.exc_info())))
+                if isinstance(state, dict) and not inst.__dict__:
+                    inst.__dict__.update(state)
+        __setstate__._rehearse_wrapper = True
+        had_own = '__setstate__' in cls.__dict__
+        own = cls.__dict__.get('__setstate__')
         try:
-            sub = type(cls)(cls.__name__, (cls,), {'__setstate__': __setstate__, '__module__': cls.__module__,
-                                                   '__slots__': ()} if '__slots__' in cls.__dict__ else
-                            {'__setstate__': __setstate__, '__module__': cls.__module__})
-        except Exception:
-            return cls
-        self.guards[id(cls)] = sub
-        self.ref_of.setdefault(id(sub), ref)
-        return sub
+            setattr(cls, '__setstate__', __setstate__)
+        except (TypeError, AttributeError):
+            return cls  # a built-in or C type: left as it is
+        self.patched[id(cls)] = (cls, had_own, own)
+        return cls
+
+    def restore_classes(self):
+        for cls, had_own, own in self.patched.values():
+            try:
+                if had_own:
+                    setattr(cls, '__setstate__', own)
+                else:
+                    delattr(cls, '__setstate__')
+            except (TypeError, AttributeError):
+                pass
+        self.patched = {}
 
     def _record(self, key, status, info):
         if key in self.seen:
@@ -929,6 +935,8 @@ def main():
         emit('load-exception', phase='load', error=format_exc_info(sys.exc_info()))
         emit('done', stage='load')
         return
+    finally:
+        lookup.restore_classes()
     objects = walk(root)
     paths = dict((id(o), p) for p, o in objects)
     emit_placeholder_instances(objects, lambda key: key not in scan.refused)
