@@ -299,6 +299,11 @@ function describe(b: Uint8Array): string {
   const head = Buffer.from(b.subarray(0, 16));
   const printable = [...head].every((c) => (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09);
   if (/^\d+:[012]/.test(head.toString('latin1'))) return 'looks like a Buildbot step log: netstring chunks';
+  const start = Buffer.from(b.subarray(0, 4096)).toString('latin1');
+  // Twisted's old marmalade XML style (.tax): a snapshot rehearse cannot read.
+  if (/^\s*<\?xml/.test(start) && /<(instance|marmalade|reference|dictionary)\b/.test(start)) {
+    return 'looks like a Twisted marmalade XML snapshot (.tax), which rehearse does not read: load it with the Twisted release that wrote it and save it as a pickle';
+  }
   if (printable) return `text starting ${JSON.stringify(head.toString('latin1').split('\n')[0])}`;
   return `binary, starting ${head.subarray(0, 8).toString('hex')}`;
 }

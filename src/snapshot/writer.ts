@@ -130,8 +130,7 @@ type Task =
   /** After a tuple's items: if the tuple got memoized meanwhile (a cycle), drop the copy. */
   | { t: 'tuple-end'; obj: object; n: number; short: number | undefined }
   /** Finish INST: the class is part of the opcode. */
-  | { t: 'inst'; cls: PyGlobal }
-  ;
+  | { t: 'inst'; cls: PyGlobal };
 
 /** Write `root` as a pickle. Throws Error (a bug of the caller) on values it cannot spell. */
 export function writePickle(root: PyValue, opts: WriteOptions = {}): Uint8Array {

@@ -121,9 +121,27 @@ test('input errors exit 2 with one line: missing path, encrypted snapshot, bad o
   }
 });
 
+test('many skipped files: the first ten are named, the rest counted', async () => {
+  const r = await runCli(['inspect', `${F}/basedir`, `${F}/misc/notes.txt`, `${F}/misc/empty`, `${F}/aot/make_aot.py`, `${F}/gen/make_misc.py`, `${F}/gen/make_basedir.py`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((r.stderr.match(/skipped, not a snapshot/g) ?? []).length, 10);
+  assert.match(r.stderr, /^rehearse: note: 1 more files skipped, not snapshots \(--json lists them all\)$/m);
+});
+
 test('a file that is not a snapshot is a note, not an error', async () => {
   const r = await runCli(['inspect', `${F}/misc/notes.txt`, `${F}/misc/py3-proto0.data`]);
   assert.equal(r.code, 0);
   assert.match(r.stderr, /note: .*notes\.txt: skipped, not a snapshot/);
   assert.match(r.stdout, /1 snapshot inspected, 1 skipped \(not snapshots\)/);
+});
+
+test('colour only when asked: FORCE_COLOR colours the summary and the tree, NO_COLOR keeps them plain', async () => {
+  const args = ['inspect', `${F}/misc/unsafe-system.pickle`, '--tree', '--depth', '1'];
+  const coloured = await runCli(args, { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+  assert.equal(coloured.code, 0, coloured.stderr);
+  assert.match(coloured.stdout, /\x1b\[31m\x1b\[1m {2}UNSAFE/);
+  assert.match(coloured.stdout, /\x1b\[36mflock\.service\.Service\x1b\[39m/);
+  const plain = await runCli(args);
+  assert.doesNotMatch(plain.stdout, /\x1b\[/);
+  assert.equal(plain.stdout, coloured.stdout.replace(/\x1b\[\d+m/g, ''));
 });

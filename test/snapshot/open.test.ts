@@ -39,6 +39,7 @@ test('text, step logs, empty files and compressed logs are not snapshots (a note
   const cases: Array<[string, RegExp]> = [
     [misc('notes.txt'), /text starting "This directory/],
     [misc('empty'), /empty/],
+    [misc('marmalade.tax'), /marmalade XML snapshot \(\.tax\)/],
     [repoPath('test/fixtures/snapshots/basedir/full/1-log-git-stdio'), /Buildbot step log/],
     [repoPath('test/fixtures/snapshots/basedir/full/0-log-shell-stdio.bz2'), /bzip2-decompressed content .*Buildbot step log/],
   ];
