@@ -17,7 +17,9 @@ import { repoPath } from '../helpers/run.js';
 const MRO_TREE = repoPath('test/fixtures/releases/mro');
 let model: ReleaseModel;
 let attrs: ReleaseModel;
+let py3app: ReleaseModel;
 before(async () => {
+  py3app = await loadRelease({ path: repoPath('test/fixtures/releases/py3app') });
   model = await loadRelease({ path: MRO_TREE });
   attrs = await loadRelease({ path: repoPath('test/fixtures/releases/attrs') });
 });
@@ -96,4 +98,6 @@ test('classes with __getattr__ or __dict__.update are flagged as not fully visib
 test('findClass takes a key or module.Name as pickle spells it', () => {
   assert.equal(findClass(model, 'shapes.diamond.C')?.key, 'shapes.diamond.C');
   assert.equal(findClass(model, 'shapes.nowhere.C'), undefined);
+  // module.Name as pickle writes it, with a __module__ override applied
+  assert.equal(findClass(py3app, 'app.oldplace.Renamed')?.key, 'app.models.Renamed');
 });
