@@ -8,7 +8,7 @@ import { findingKey } from '../report/finding.js';
 import type { LogDiffSummary } from '../report/report.js';
 import type { ReleaseModel } from '../release/model.js';
 import { runLiveReplay, findPython, DEFAULT_PYTHON_CANDIDATES, type LiveOutcome } from '../replay/live/index.js';
-import { diffLogRenders, logDiffFindings, type LogProfile, type Normalisation } from '../logs/index.js';
+import { describeNormalisation, diffLogRenders, logDiffFindings, type LogProfile, type Normalisation } from '../logs/index.js';
 import { MAX_PATHS, comparePaths } from '../replay/simulated/accumulate.js';
 import { findRefill, indexExternalSets, unguardedReads } from '../replay/simulated/attributes.js';
 import { classLevelNames } from '../replay/simulated/view.js';
@@ -212,7 +212,7 @@ export function liveEngine(settings: LiveSettings): LiveEngine {
       const findings = aggregateLive(perFile, inputs.snapshots.length > 1);
       if (logs.length > 0) {
         findings.push(...logDiffFindings(logs, [...new Set(logs.map((l) => l.snapshot))].sort()));
-        done.push(`rendered ${logs.length} log(s) with the baseline and the target and compared them (${describeNorm(settings.normalise)})`);
+        done.push(`rendered ${logs.length} log(s) with the baseline and the target and compared them (${describeNormalisation(settings.normalise)})`);
       } else if (baselineRun && !settings.logProfile) {
         skipped.push('rendered logs not compared: no log profile (use --log-class/--render-method or --log-profile)');
       }
@@ -222,8 +222,4 @@ export function liveEngine(settings: LiveSettings): LiveEngine {
       return { findings, done, skipped, ...(sandbox ? { sandbox } : {}), python, ...(baselineRun ? { logs } : {}) };
     },
   };
-}
-
-function describeNorm(n: Normalisation): string {
-  return n === 'html' ? 'HTML normalised: entities unescaped, span boundaries ignored' : 'plain text, no normalisation';
 }

@@ -3,6 +3,7 @@
 // audit hook, neutered process functions, allowlist) live in the harness.
 import { spawn, execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { trackGroup, untrackGroup } from '../../process-groups.js';
 
 let netnsProbe: Promise<true | string> | undefined;
 
@@ -51,6 +52,7 @@ export function runSandboxed(run: SandboxedRun): Promise<SandboxedExit> {
       // Its own process group, so a timeout kills everything it started, not just the interpreter.
       detached: true,
     });
+    if (child.pid !== undefined) trackGroup(child.pid);
     let stderrTail = '';
     let timedOut = false;
     let settled = false;
@@ -82,6 +84,7 @@ export function runSandboxed(run: SandboxedRun): Promise<SandboxedExit> {
       clearTimeout(timer);
       // A grandchild that escaped the harness's own exit still dies with the group.
       killGroup();
+      if (child.pid !== undefined) untrackGroup(child.pid);
       void linesDone.then(() => {
         if (settled) return;
         settled = true;

@@ -99,8 +99,12 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
             class: qual,
             message:
               code === 'missing-module'
-                ? `module ${use.module} does not exist in the target: ${qual} cannot be loaded`
-                : `module ${use.module} exists in the target but has no name ${use.name}`,
+                ? r.module === use.module
+                  ? `module ${use.module} does not exist in the target: ${qual} cannot be loaded`
+                  : `module ${use.module} cannot be imported in the target: it imports ${r.module}, which does not exist`
+                : r.module === use.module
+                  ? `module ${use.module} exists in the target but has no name ${use.name}`
+                  : `module ${use.module} cannot be imported in the target: ${r.module} has no name ${r.name}`,
             evidence: [
               {
                 file: snap.name,

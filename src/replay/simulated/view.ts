@@ -79,7 +79,7 @@ export function classLevelNames(view: ReleaseView, key: string): Set<string> {
     if (!info) continue;
     for (const n of Object.keys(info.classAttrs)) names.add(n);
     for (const n of Object.keys(info.methods)) names.add(n);
-    for (const n of info.slots ?? []) names.add(n);
+    // Not __slots__ names: reading a slot that was never set raises AttributeError.
   }
   // Versioned's own class attributes.
   if (derivesFromVersioned(view, key)) {
