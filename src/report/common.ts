@@ -167,3 +167,24 @@ function mapStrings(v: unknown, fn: (s: string) => string): unknown {
   }
   return v;
 }
+
+/**
+ * The traceback a live replay captured, without the harness's own frames (they say how rehearse
+ * called the code, not where the release failed). undefined when the finding has none.
+ */
+export function tracebackOf(f: Finding): string[] | undefined {
+  const tb = f.details?.traceback;
+  if (typeof tb !== 'string' || tb.trim() === '') return undefined;
+  const lines = tb.replace(/\s+$/, '').split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^\s*File ".*rehearse_harness\.py"/.test(line)) {
+      // Skip the frame line and its source/caret lines.
+      while (i + 1 < lines.length && /^\s{4,}/.test(lines[i + 1]!) && !/^\s*File "/.test(lines[i + 1]!)) i++;
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
+}

@@ -18,6 +18,7 @@ import {
   verdictParts,
   failedSnapshots,
   notSnapshots,
+  tracebackOf,
 } from './common.js';
 import { RULES } from './rules.js';
 
@@ -163,6 +164,8 @@ function findingBlock(f: Finding, report: Report, disagreeing: boolean, maxPaths
     }
     if (out[out.length - 1] !== '') out.push('');
   }
+  const tb = tracebackOf(f);
+  if (tb) out.push('**Traceback** (live replay)', '', ...fence(tb.join('\n'), 'text'), '');
   if (f.suggestion) {
     out.push('**Suggestion**', '');
     for (const b of splitSuggestion(f.suggestion)) {

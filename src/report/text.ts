@@ -23,6 +23,7 @@ import {
   verdictParts,
   failedSnapshots,
   notSnapshots,
+  tracebackOf,
 } from './common.js';
 
 export interface TextOptions {
@@ -40,7 +41,7 @@ export interface TextOptions {
 const SYMBOL: Record<Severity, string> = { error: '✖', warning: '⚠', info: 'ℹ' };
 const LABEL_WIDTH = 10;
 /** A labelled row (see `rows`): its continuation lines hang under the value. */
-const ROW_LABEL = /^ {4}(object|objects|in|evidence|fix|engines|accepted) +\S/;
+const ROW_LABEL = /^ {4}(object|objects|in|evidence|traceback|fix|engines|accepted) +\S/;
 
 /** What every section of the text report needs. */
 interface Ctx {
@@ -252,6 +253,8 @@ function findingLines(f: Finding, ctx: Ctx, disagreeing: boolean, sevColor: (s: 
 
   const ev = f.evidence.length ? evidenceLines(f.evidence, c, width, f.attribute) : [];
   if (ev.length > 0) lines.push(...rows(c, 'evidence', ev));
+  const tb = tracebackOf(f);
+  if (tb) lines.push(...rows(c, 'traceback', tb.map((l) => c.dim(l))));
 
   if (f.suggestion) {
     const body: string[] = [];
