@@ -1,0 +1,61 @@
+// The fuzz loop, run in a worker thread so that the parent can kill it when one input hangs or
+// exhausts the heap (a synchronous decoder cannot be interrupted from inside its own thread).
+// Publishes the index it is working on in shared memory before each decode: if the worker dies
+// or stops moving, the parent re-makes that input from (seed, index) and saves it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodePickle, decodePickleTolerant } from '../../src/snapshot/decoder.js';
+import { loadCorpus } from './corpus.js';
+import { makeInput } from './mutate.js';
+import { judge, type Decode, type Limits } from './verdict.js';
+
+export interface WorkerJob {
+  fixturesDir: string;
+  seed: number;
+  start: number;
+  end: number;
+  limits: Limits;
+  tolerant: boolean;
+  /** Int32Array view: [0] = index being decoded. */
+  progress: SharedArrayBuffer;
+}
+
+export type WorkerMessage =
+  | { type: 'crash'; index: number; kind: string; message: string; where: string; ms: number }
+  | { type: 'stats'; done: number; graphs: number; errors: number; bytes: number }
+  | { type: 'end' };
+
+export function decoderFor(tolerant: boolean): Decode {
+  if (!tolerant) return (d) => decodePickle(d, { file: 'fuzz-input' });
+  // The tolerant decoder must never throw at all: it returns what it decoded plus the error.
+  return (d) => decodePickleTolerant(d, { file: 'fuzz-input' }).graph;
+}
+
+function run(job: WorkerJob): void {
+  const port = parentPort!;
+  const corpus = loadCorpus(job.fixturesDir);
+  const progress = new Int32Array(job.progress);
+  const decode = decoderFor(job.tolerant);
+  let done = 0;
+  let graphs = 0;
+  let errors = 0;
+  let bytes = 0;
+  const flush = (): void => {
+    port.postMessage({ type: 'stats', done, graphs, errors, bytes } satisfies WorkerMessage);
+    done = graphs = errors = bytes = 0;
+  };
+  for (let i = job.start; i < job.end; i++) {
+    Atomics.store(progress, 0, i);
+    const input = makeInput(corpus, job.seed, i);
+    const v = judge(decode, input.data, job.limits);
+    done++;
+    bytes += input.data.length;
+    if (v.outcome === 'graph') graphs++;
+    else if (v.outcome === 'snapshot-error') errors++;
+    else port.postMessage({ type: 'crash', index: i, kind: v.kind, message: v.message, where: v.where, ms: v.ms } satisfies WorkerMessage);
+    if (done === 500) flush();
+  }
+  flush();
+  port.postMessage({ type: 'end' } satisfies WorkerMessage);
+}
+
+if (parentPort && workerData) run(workerData as WorkerJob);
