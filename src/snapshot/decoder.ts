@@ -1,0 +1,864 @@
+// The safe pickle decoder: a pickle machine for protocols 0–5 that executes and imports nothing.
+// Implemented from the opcode documentation in CPython's Lib/pickletools.py and the semantics of
+// Lib/pickle.py and Modules/_pickle.c (separate object and mark stacks; items below the top
+// mark are out of reach). It builds symbolic nodes (graph.ts) in the compact tables of store.ts.
+// One loop over the input, never recursive on its depth.
+import { SnapshotError } from '../errors.js';
+import type { NodeId, SnapshotGraph, StreamInfo } from './graph.js';
+import { CompactGraph } from './compact.js';
+import { OP, opName } from './opcodes.js';
+import { K, NodeTable, R, isInstanceKind, isStrKind } from './store.js';
+import {
+  checkEscapedBytes,
+  checkRawUnicodeEscape,
+  decodeLatin1,
+  decodeRawUnicodeEscape,
+  decodeUtf8,
+  isAscii,
+  normaliseInt,
+  parsePyFloat,
+  parsePyInt,
+} from './text.js';
+
+export interface DecodeOptions {
+  /** The name used in error messages (the snapshot's path). */
+  file: string;
+  /** Refuse pickles that make more nodes than this (default 50,000,000). */
+  maxNodes?: number;
+  /** Refuse pickles whose memo holds more entries than this (default 50,000,000). */
+  maxMemo?: number;
+}
+
+export const DEFAULT_MAX_NODES = 50_000_000;
+export const DEFAULT_MAX_MEMO = 50_000_000;
+/** Memo keys far beyond the entries seen go to a Map; bound it so scattered keys cannot exhaust memory. */
+const MAX_SPARSE_MEMO = 1_000_000;
+
+/** How a REDUCE of a known global makes an instance rather than a call. */
+const IDIOM_RECONSTRUCTOR = 1;
+const IDIOM_NEWOBJ = 2;
+const IDIOM_NEWOBJ_EX = 3;
+
+const enc = new TextEncoder();
+const B_COPYREG = enc.encode('copyreg');
+const B_COPY_REG = enc.encode('copy_reg');
+const B_BUILTIN = enc.encode('__builtin__');
+
+function bytesEq(d: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (d[start + i] !== word[i]) return false;
+  return true;
+}
+
+function idiomOf(module: string, name: string): number {
+  if (module !== 'copyreg' && module !== 'copy_reg') return 0;
+  if (name === '_reconstructor') return IDIOM_RECONSTRUCTOR;
+  if (name === '__newobj__') return IDIOM_NEWOBJ;
+  if (name === '__newobj_ex__') return IDIOM_NEWOBJ_EX;
+  return 0;
+}
+
+const KIND_NAMES: Record<number, string> = {
+  [K.LIST]: 'list',
+  [K.TUPLE]: 'tuple',
+  [K.DICT]: 'dict',
+  [K.SET]: 'set',
+  [K.FROZENSET]: 'frozenset',
+  [K.GLOBAL_LINE]: 'global',
+  [K.GLOBAL_STACK]: 'global',
+  [K.CALL]: 'call',
+  [K.PERSID]: 'persistent id',
+  [K.EXT]: 'extension code',
+  [K.NONE]: 'None',
+};
+
+function kindName(k: number): string {
+  if (isInstanceKind(k)) return 'instance';
+  return KIND_NAMES[k] ?? 'scalar';
+}
+
+/** Thrown inside the machine; turned into a SnapshotError with the file name at the edge. */
+class Fail {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {}
+}
+
+class Machine {
+  readonly t: NodeTable;
+  private readonly d: Uint8Array;
+  private readonly n: number;
+  pos = 0;
+  opPos = 0;
+  op = -1;
+  stack = new Int32Array(1024);
+  sp = 0;
+  marks = new Int32Array(64);
+  mp = 0;
+  /** Dense memo: key → node id + 1 (0 = empty). Keys beyond it live in `sparse`. */
+  memo: Int32Array;
+  sparse = new Map<number, number>();
+  memoCount = 0;
+  readonly maxMemo: number;
+  readonly idioms = new Map<NodeId, number>();
+  readonly opCounts = new Float64Array(256);
+  protocol = 0;
+  python2 = false;
+  root = -1;
+  stopOffset = -1;
+
+  constructor(data: Uint8Array, opts: DecodeOptions) {
+    this.d = data;
+    this.n = data.length;
+    this.t = new NodeTable(data.length, opts.maxNodes ?? DEFAULT_MAX_NODES);
+    this.maxMemo = opts.maxMemo ?? DEFAULT_MAX_MEMO;
+    this.memo = new Int32Array(Math.min(this.maxMemo, data.length) + 256);
+  }
+
+  private fail(reason: string): never {
+    throw new Fail(this.opPos, reason);
+  }
+
+  private truncated(what: string): never {
+    throw new Fail(this.opPos, `truncated input: ${what} runs past the end of the data (${this.n} bytes)`);
+  }
+
+  // --- reading arguments -------------------------------------------------------------------
+
+  private need(k: number, what: string): void {
+    if (k > this.n - this.pos) this.truncated(what);
+  }
+
+  private u8(): number {
+    this.need(1, 'argument');
+    return this.d[this.pos++]!;
+  }
+
+  private u16(): number {
+    this.need(2, 'argument');
+    const v = this.d[this.pos]! | (this.d[this.pos + 1]! << 8);
+    this.pos += 2;
+    return v;
+  }
+
+  private i32(): number {
+    this.need(4, 'argument');
+    const p = this.pos;
+    const d = this.d;
+    this.pos += 4;
+    return d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16) | (d[p + 3]! << 24);
+  }
+
+  private u32(): number {
+    return this.i32() >>> 0;
+  }
+
+  /** An 8-byte little-endian length; anything of 2^53 or more is reported as truncated. */
+  private u64(): number {
+    const lo = this.u32();
+    const hi = this.u32();
+    if (hi >= 0x200000) this.truncated('declared length');
+    return hi * 0x100000000 + lo;
+  }
+
+  /** A newline-terminated argument: returns its end (the newline's offset); starts at `pos`. */
+  private lineEnd(): number {
+    const e = this.d.indexOf(0x0a, this.pos);
+    if (e < 0) this.truncated('text argument without newline');
+    return e;
+  }
+
+  private lineText(): string {
+    const s = this.pos;
+    const e = this.lineEnd();
+    this.pos = e + 1;
+    return decodeLatin1(this.d, s, e);
+  }
+
+  // --- stacks -----------------------------------------------------------------------------
+
+  private fence(): number {
+    return this.mp > 0 ? this.marks[this.mp - 1]! : 0;
+  }
+
+  push(id: number): void {
+    if (this.sp >= this.stack.length) {
+      const s = new Int32Array(this.stack.length * 2);
+      s.set(this.stack);
+      this.stack = s;
+    }
+    this.stack[this.sp++] = id;
+  }
+
+  private pop(): number {
+    if (this.sp <= this.fence()) this.fail(this.sp === 0 ? 'stack underflow' : 'stack underflow (item below the MARK)');
+    return this.stack[--this.sp]!;
+  }
+
+  private top(): number {
+    if (this.sp <= this.fence()) this.fail('stack underflow');
+    return this.stack[this.sp - 1]!;
+  }
+
+  private popMark(): number {
+    if (this.mp === 0) this.fail('MARK missing');
+    return this.marks[--this.mp]!;
+  }
+
+  private node(kind: number, a: number, b: number): number {
+    const id = this.t.add(kind, this.opPos, a, b);
+    if (id < 0) this.fail(`more than ${this.t.maxNodes} objects (raise the node limit to decode it)`);
+    return id;
+  }
+
+  /** A container/instance/call whose children arrive over time (a = head segment, b = tail). */
+  private chainNode(kind: number): number {
+    return this.node(kind, -1, -1);
+  }
+
+  private chainStack(id: number, from: number, to: number, role: number): void {
+    if (to > from) this.t.chain(id, this.t.poolPush(this.stack, from, to), to - from, role);
+  }
+
+  private chain1(id: number, value: number, role: number): void {
+    this.t.chain(id, this.t.poolPush1(value), 1, role);
+  }
+
+  private directNode(kind: number, from: number, to: number): number {
+    const id = this.node(kind, 0, to - from);
+    this.t.a[id] = this.t.poolPush(this.stack, from, to);
+    return id;
+  }
+
+  // --- memo -------------------------------------------------------------------------------
+
+  private memoPut(key: number, id: number): void {
+    if (key < 0) this.fail('negative memo key');
+    if (key < this.memo.length) {
+      if (this.memo[key] === 0) this.memoCount++;
+      this.memo[key] = id + 1;
+    } else {
+      if (!this.sparse.has(key)) {
+        this.memoCount++;
+        if (this.sparse.size >= MAX_SPARSE_MEMO) this.fail(`memo keys too scattered (more than ${MAX_SPARSE_MEMO} far keys)`);
+      }
+      this.sparse.set(key, id);
+    }
+    if (this.memoCount > this.maxMemo) this.fail(`memo holds more than ${this.maxMemo} entries (raise the memo limit to decode it)`);
+  }
+
+  private memoGet(key: number): number {
+    if (key >= 0 && key < this.memo.length) {
+      const v = this.memo[key]!;
+      if (v !== 0) return v - 1;
+    } else {
+      const v = this.sparse.get(key);
+      if (v !== undefined) return v;
+    }
+    this.fail(`bad memo key ${key}: memo value not found`);
+  }
+
+  private lineInt(): number {
+    const text = this.lineText();
+    const v = parsePyInt(text);
+    if (typeof v !== 'number') this.fail(`bad memo key ${JSON.stringify(text)}`);
+    return v;
+  }
+
+  // --- node makers ------------------------------------------------------------------------
+
+  private intNode(v: number | bigint): number {
+    if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) return this.node(K.INT, v, 0);
+    this.t.bigs.push(v);
+    return this.node(K.BIGINT, this.t.bigs.length - 1, 0);
+  }
+
+  private rangeNode(kind: number, len: number, what: string): number {
+    if (len > this.n - this.pos) this.truncated(what);
+    const id = this.node(kind, this.pos, len);
+    this.pos += len;
+    return id;
+  }
+
+  private globalFromLines(): number {
+    const ms = this.pos;
+    const me = this.lineEnd();
+    this.pos = me + 1;
+    const ns = this.pos;
+    const ne = this.lineEnd();
+    this.pos = ne + 1;
+    const id = this.node(K.GLOBAL_LINE, ms, ns);
+    const d = this.d;
+    if (bytesEq(d, ms, me, B_BUILTIN) || bytesEq(d, ms, me, B_COPY_REG)) this.python2 = true;
+    if (bytesEq(d, ms, me, B_COPY_REG) || bytesEq(d, ms, me, B_COPYREG)) {
+      const idiom = idiomOf('copyreg', decodeUtf8(d, ns, ne));
+      if (idiom) this.idioms.set(id, idiom);
+    }
+    return id;
+  }
+
+  private strText(id: number): string | undefined {
+    const k = this.t.kinds[id]!;
+    if (!isStrKind(k)) return undefined;
+    const s = this.t.a[id]!;
+    const e = s + this.t.b[id]!;
+    if (k === K.STR_UTF8) return decodeUtf8(this.d, s, e);
+    if (k === K.STR_RAWUNI) return decodeRawUnicodeEscape(this.d, s, e);
+    return decodeLatin1(this.d, s, e);
+  }
+
+  private isTuple(id: number): boolean {
+    return this.t.kinds[id] === K.TUPLE;
+  }
+
+  private tupleItem(id: number, i: number): number {
+    return this.t.pool[this.t.a[id]! + i]!;
+  }
+
+  private instance(kind: number, cls: number): number {
+    const id = this.chainNode(kind);
+    this.chain1(id, cls, R.CLS);
+    return id;
+  }
+
+  private reduce(): void {
+    const args = this.pop();
+    const fn = this.pop();
+    const idiom = this.idioms.get(fn) ?? 0;
+    const t = this.t;
+    if (idiom && this.isTuple(args) && t.b[args]! >= 1) {
+      const len = t.b[args]!;
+      if (idiom === IDIOM_RECONSTRUCTOR || idiom === IDIOM_NEWOBJ) {
+        const id = this.instance(idiom === IDIOM_RECONSTRUCTOR ? K.INST_RECON : K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0));
+        this.chain1(id, args, R.ARGTUPLE1);
+        this.push(id);
+        return;
+      }
+      if (len === 3 && this.isTuple(this.tupleItem(args, 1)) && t.kinds[this.tupleItem(args, 2)] === K.DICT) {
+        const id = this.instance(K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0));
+        this.chain1(id, this.tupleItem(args, 1), R.ARGTUPLE);
+        this.chain1(id, this.tupleItem(args, 2), R.KWARGS);
+        this.push(id);
+        return;
+      }
+    }
+    const id = this.chainNode(K.CALL);
+    this.chain1(id, fn, R.CLS);
+    this.chain1(id, args, R.ARGTUPLE);
+    this.push(id);
+  }
+
+  /** APPEND/APPENDS/ADDITEMS of stack[from..to) onto `target`. */
+  private addItems(target: number, from: number, to: number, toSet: boolean): void {
+    const k = this.t.kinds[target]!;
+    const ok = toSet ? k === K.SET : k === K.LIST;
+    if (ok) this.chainStack(target, from, to, R.LITEM);
+    else if (isInstanceKind(k) || k === K.CALL) this.chainStack(target, from, to, R.LITEM);
+    else this.fail(`${toSet ? 'ADDITEMS' : 'APPEND'} onto a ${kindName(k)}`);
+  }
+
+  private setItems(target: number, from: number, to: number): void {
+    if ((to - from) % 2 !== 0) this.fail('odd number of items for SETITEMS');
+    const k = this.t.kinds[target]!;
+    if (k === K.DICT || isInstanceKind(k) || k === K.CALL) this.chainStack(target, from, to, k === K.DICT ? R.LITEM : R.DITEM);
+    else this.fail(`SETITEM onto a ${kindName(k)}`);
+  }
+
+  // --- the loop ---------------------------------------------------------------------------
+
+  run(): void {
+    const d = this.d;
+    const n = this.n;
+    const t = this.t;
+    const counts = this.opCounts;
+    if (n === 0) throw new Fail(0, 'empty input: not a pickle');
+    for (;;) {
+      if (this.pos >= n) {
+        this.opPos = n;
+        this.fail('truncated input: no STOP opcode');
+      }
+      this.opPos = this.pos;
+      const op = d[this.pos++]!;
+      this.op = op;
+      counts[op]!++;
+      switch (op) {
+        case OP.MARK:
+          if (this.mp >= this.marks.length) {
+            const m = new Int32Array(this.marks.length * 2);
+            m.set(this.marks);
+            this.marks = m;
+          }
+          this.marks[this.mp++] = this.sp;
+          break;
+        case OP.STOP:
+          this.root = this.pop();
+          this.stopOffset = this.opPos;
+          return;
+        case OP.POP:
+          // As _pickle.c: a POP right at a MARK removes the mark.
+          if (this.mp > 0 && this.marks[this.mp - 1] === this.sp) this.mp--;
+          else this.pop();
+          break;
+        case OP.POP_MARK:
+          this.sp = this.popMark();
+          break;
+        case OP.DUP:
+          this.push(this.top());
+          break;
+        case OP.FLOAT: {
+          const text = this.lineText();
+          const v = parsePyFloat(text);
+          if (v === undefined) this.fail(`bad FLOAT literal ${JSON.stringify(text)}`);
+          t.floats.push(v);
+          this.push(this.node(K.FLOAT, t.floats.length - 1, 0));
+          break;
+        }
+        case OP.INT: {
+          const s = this.pos;
+          const e = this.lineEnd();
+          this.pos = e + 1;
+          if (e - s === 2 && d[s] === 0x30 && (d[s + 1] === 0x30 || d[s + 1] === 0x31)) {
+            this.push(this.node(d[s + 1] === 0x31 ? K.TRUE : K.FALSE, 0, 0));
+          } else {
+            const text = decodeLatin1(d, s, e);
+            const v = parsePyInt(text);
+            if (v === undefined) this.fail(`bad INT literal ${JSON.stringify(text)}`);
+            this.push(this.intNode(v));
+          }
+          break;
+        }
+        case OP.LONG: {
+          let text = this.lineText();
+          if (text.endsWith('L')) text = text.slice(0, -1);
+          const v = parsePyInt(text);
+          if (v === undefined) this.fail(`bad LONG literal ${JSON.stringify(text)}`);
+          this.push(this.intNode(v));
+          break;
+        }
+        case OP.BININT:
+          this.push(this.node(K.INT, this.i32(), 0));
+          break;
+        case OP.BININT1:
+          this.push(this.node(K.INT, this.u8(), 0));
+          break;
+        case OP.BININT2:
+          this.push(this.node(K.INT, this.u16(), 0));
+          break;
+        case OP.LONG1:
+        case OP.LONG4: {
+          const len = op === OP.LONG1 ? this.u8() : this.i32();
+          if (len < 0) this.fail('LONG pickle has negative byte count');
+          this.need(len, 'LONG payload');
+          this.push(this.intNode(this.twosComplement(this.pos, len)));
+          this.pos += len;
+          break;
+        }
+        case OP.NONE:
+          this.push(this.node(K.NONE, 0, 0));
+          break;
+        case OP.NEWTRUE:
+          this.push(this.node(K.TRUE, 0, 0));
+          break;
+        case OP.NEWFALSE:
+          this.push(this.node(K.FALSE, 0, 0));
+          break;
+        case OP.BINFLOAT: {
+          this.need(8, 'BINFLOAT payload');
+          const v = new DataView(d.buffer, d.byteOffset + this.pos, 8).getFloat64(0, false);
+          this.pos += 8;
+          t.floats.push(v);
+          this.push(this.node(K.FLOAT, t.floats.length - 1, 0));
+          break;
+        }
+        case OP.STRING: {
+          this.python2 = true;
+          const s = this.pos;
+          const e = this.lineEnd();
+          this.pos = e + 1;
+          const q = d[s];
+          if (e - s < 2 || (q !== 0x27 && q !== 0x22) || d[e - 1] !== q) {
+            this.fail('bad string literal: the STRING opcode argument must be quoted');
+          }
+          const bad = checkEscapedBytes(d, s + 1, e - 1);
+          if (bad) this.fail(bad);
+          const escaped = d.subarray(s + 1, e - 1).indexOf(0x5c) >= 0;
+          this.push(this.node(escaped ? K.BYTES_PY2_ESC : K.BYTES_PY2, s + 1, e - 1 - (s + 1)));
+          break;
+        }
+        case OP.BINSTRING: {
+          this.python2 = true;
+          const len = this.i32();
+          if (len < 0) this.fail('BINSTRING pickle has negative byte count');
+          this.push(this.rangeNode(K.BYTES_PY2, len, 'BINSTRING payload'));
+          break;
+        }
+        case OP.SHORT_BINSTRING:
+          this.python2 = true;
+          this.push(this.rangeNode(K.BYTES_PY2, this.u8(), 'SHORT_BINSTRING payload'));
+          break;
+        case OP.UNICODE: {
+          const s = this.pos;
+          const e = this.lineEnd();
+          this.pos = e + 1;
+          const escaped = d.subarray(s, e).indexOf(0x5c) >= 0;
+          if (escaped) {
+            const bad = checkRawUnicodeEscape(d, s, e);
+            if (bad) this.fail(bad);
+          }
+          this.push(this.node(escaped ? K.STR_RAWUNI : K.STR_LATIN1, s, e - s));
+          break;
+        }
+        case OP.BINUNICODE:
+          this.push(this.rangeNode(K.STR_UTF8, this.u32(), 'BINUNICODE payload'));
+          break;
+        case OP.SHORT_BINUNICODE:
+          this.push(this.rangeNode(K.STR_UTF8, this.u8(), 'SHORT_BINUNICODE payload'));
+          break;
+        case OP.BINUNICODE8:
+          this.push(this.rangeNode(K.STR_UTF8, this.u64(), 'BINUNICODE8 payload'));
+          break;
+        case OP.BINBYTES:
+          this.push(this.rangeNode(K.BYTES, this.u32(), 'BINBYTES payload'));
+          break;
+        case OP.SHORT_BINBYTES:
+          this.push(this.rangeNode(K.BYTES, this.u8(), 'SHORT_BINBYTES payload'));
+          break;
+        case OP.BINBYTES8:
+          this.push(this.rangeNode(K.BYTES, this.u64(), 'BINBYTES8 payload'));
+          break;
+        case OP.BYTEARRAY8:
+          this.push(this.rangeNode(K.BYTEARRAY, this.u64(), 'BYTEARRAY8 payload'));
+          break;
+        case OP.EMPTY_LIST:
+          this.push(this.chainNode(K.LIST));
+          break;
+        case OP.EMPTY_DICT:
+          this.push(this.chainNode(K.DICT));
+          break;
+        case OP.EMPTY_SET:
+          this.push(this.chainNode(K.SET));
+          break;
+        case OP.EMPTY_TUPLE:
+          this.push(this.directNode(K.TUPLE, 0, 0));
+          break;
+        case OP.TUPLE1:
+        case OP.TUPLE2:
+        case OP.TUPLE3: {
+          const k = op - OP.TUPLE1 + 1;
+          if (this.sp - k < this.fence()) this.fail('stack underflow');
+          const id = this.directNode(K.TUPLE, this.sp - k, this.sp);
+          this.sp -= k;
+          this.push(id);
+          break;
+        }
+        case OP.TUPLE:
+        case OP.LIST:
+        case OP.DICT:
+        case OP.FROZENSET: {
+          const m = this.popMark();
+          let id: number;
+          if (op === OP.TUPLE) id = this.directNode(K.TUPLE, m, this.sp);
+          else if (op === OP.FROZENSET) id = this.directNode(K.FROZENSET, m, this.sp);
+          else {
+            if (op === OP.DICT && (this.sp - m) % 2 !== 0) this.fail('odd number of items for DICT');
+            id = this.chainNode(op === OP.LIST ? K.LIST : K.DICT);
+            this.chainStack(id, m, this.sp, R.LITEM);
+          }
+          this.sp = m;
+          this.push(id);
+          break;
+        }
+        case OP.APPEND: {
+          const v = this.pop();
+          if (this.sp < 1) this.fail('stack underflow');
+          this.stack[this.sp] = v;
+          this.addItems(this.stack[this.sp - 1]!, this.sp, this.sp + 1, false);
+          break;
+        }
+        case OP.APPENDS:
+        case OP.ADDITEMS: {
+          const m = this.popMark();
+          if (m < 1) this.fail('stack underflow');
+          this.addItems(this.stack[m - 1]!, m, this.sp, op === OP.ADDITEMS);
+          this.sp = m;
+          break;
+        }
+        case OP.SETITEM: {
+          if (this.sp - 2 < Math.max(1, this.fence())) this.fail('stack underflow');
+          this.setItems(this.stack[this.sp - 3]!, this.sp - 2, this.sp);
+          this.sp -= 2;
+          break;
+        }
+        case OP.SETITEMS: {
+          const m = this.popMark();
+          if (m < 1) this.fail('stack underflow');
+          this.setItems(this.stack[m - 1]!, m, this.sp);
+          this.sp = m;
+          break;
+        }
+        case OP.BUILD: {
+          const state = this.pop();
+          const target = this.top();
+          const k = t.kinds[target]!;
+          if (!isInstanceKind(k) && k !== K.CALL) this.fail(`BUILD on a ${kindName(k)}`);
+          this.chain1(target, state, R.STATE);
+          break;
+        }
+        case OP.GLOBAL:
+          this.push(this.globalFromLines());
+          break;
+        case OP.STACK_GLOBAL: {
+          const name = this.pop();
+          const module = this.pop();
+          const ms = this.strText(module);
+          const ns = this.strText(name);
+          if (ms === undefined || ns === undefined) this.fail('STACK_GLOBAL requires str');
+          const id = this.node(K.GLOBAL_STACK, module, name);
+          const idiom = idiomOf(ms, ns);
+          if (idiom) this.idioms.set(id, idiom);
+          if (ms === '__builtin__' || ms === 'copy_reg') this.python2 = true;
+          this.push(id);
+          break;
+        }
+        case OP.INST: {
+          this.python2 = true;
+          const m = this.popMark();
+          const cls = this.globalFromLines();
+          const id = this.instance(K.INST_INST, cls);
+          this.chainStack(id, m, this.sp, R.ARG);
+          this.sp = m;
+          this.push(id);
+          break;
+        }
+        case OP.OBJ: {
+          this.python2 = true;
+          const m = this.popMark();
+          if (this.sp - m < 1) this.fail('stack underflow: OBJ without a class');
+          const id = this.instance(K.INST_OBJ, this.stack[m]!);
+          this.chainStack(id, m + 1, this.sp, R.ARG);
+          this.sp = m;
+          this.push(id);
+          break;
+        }
+        case OP.NEWOBJ: {
+          const args = this.pop();
+          const cls = this.pop();
+          if (!this.isTuple(args)) this.fail('NEWOBJ expected an argument tuple');
+          const id = this.instance(K.INST_NEWOBJ, cls);
+          this.chain1(id, args, R.ARGTUPLE);
+          this.push(id);
+          break;
+        }
+        case OP.NEWOBJ_EX: {
+          const kwargs = this.pop();
+          const args = this.pop();
+          const cls = this.pop();
+          if (!this.isTuple(args)) this.fail('NEWOBJ_EX expected an argument tuple');
+          if (t.kinds[kwargs] !== K.DICT) this.fail('NEWOBJ_EX expected a keyword dict');
+          const id = this.instance(K.INST_NEWOBJ_EX, cls);
+          this.chain1(id, args, R.ARGTUPLE);
+          this.chain1(id, kwargs, R.KWARGS);
+          this.push(id);
+          break;
+        }
+        case OP.REDUCE:
+          this.reduce();
+          break;
+        case OP.PERSID: {
+          const s = this.pos;
+          const e = this.lineEnd();
+          this.pos = e + 1;
+          if (!isAscii(d, s, e)) this.fail('persistent IDs in protocol 0 must be ASCII strings');
+          const pid = this.node(K.STR_LATIN1, s, e - s);
+          this.push(this.node(K.PERSID, pid, 0));
+          break;
+        }
+        case OP.BINPERSID:
+          this.push(this.node(K.PERSID, this.pop(), 0));
+          break;
+        case OP.EXT1:
+        case OP.EXT2:
+        case OP.EXT4: {
+          const code = op === OP.EXT1 ? this.u8() : op === OP.EXT2 ? this.u16() : this.i32();
+          if (code <= 0) this.fail('EXT specifies code <= 0');
+          this.push(this.node(K.EXT, code, 0));
+          break;
+        }
+        case OP.GET:
+          this.push(this.memoGet(this.lineInt()));
+          break;
+        case OP.BINGET:
+          this.push(this.memoGet(this.u8()));
+          break;
+        case OP.LONG_BINGET:
+          this.push(this.memoGet(this.u32()));
+          break;
+        case OP.PUT:
+          this.memoPut(this.lineInt(), this.top());
+          break;
+        case OP.BINPUT:
+          this.memoPut(this.u8(), this.top());
+          break;
+        case OP.LONG_BINPUT:
+          this.memoPut(this.u32(), this.top());
+          break;
+        case OP.MEMOIZE:
+          this.memoPut(this.memoCount, this.top());
+          break;
+        case OP.PROTO: {
+          const v = this.u8();
+          if (v > 5) this.fail(`unsupported pickle protocol: ${v}`);
+          if (v > this.protocol) this.protocol = v;
+          break;
+        }
+        case OP.FRAME: {
+          const len = this.u64();
+          if (len > n - this.pos) this.truncated('FRAME');
+          break;
+        }
+        case OP.NEXT_BUFFER:
+          this.push(this.node(K.BUFFER, 0, 0));
+          break;
+        case OP.READONLY_BUFFER: {
+          const top = this.top();
+          const k = t.kinds[top]!;
+          if (k === K.BUFFER) this.stack[this.sp - 1] = this.node(K.BUFFER_RO, 0, 0);
+          else if (k !== K.BUFFER_RO && k !== K.BYTES && k !== K.BYTEARRAY && k !== K.BYTES_PY2 && k !== K.BYTES_PY2_ESC) {
+            this.fail(`READONLY_BUFFER on a ${kindName(k)}`);
+          }
+          break;
+        }
+        default:
+          counts[op]!--;
+          this.fail(this.opPos === 0 ? `not a pickle: first byte 0x${op.toString(16).padStart(2, '0')} is no opcode` : `unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
+      }
+    }
+  }
+
+  /** LONG1/LONG4 payload: little-endian two's complement. */
+  private twosComplement(start: number, len: number): number | bigint {
+    const d = this.d;
+    if (len === 0) return 0;
+    if (len <= 6) {
+      let v = 0;
+      for (let i = len - 1; i >= 0; i--) v = v * 256 + d[start + i]!;
+      if (d[start + len - 1]! >= 0x80) v -= 2 ** (8 * len);
+      return v;
+    }
+    let hex = '';
+    for (let i = len - 1; i >= 0; i--) hex += d[start + i]!.toString(16).padStart(2, '0');
+    let v = BigInt('0x' + hex);
+    if (d[start + len - 1]! >= 0x80) v -= 1n << BigInt(8 * len);
+    return normaliseInt(v);
+  }
+
+  /** For --partial: a synthetic root list of what is on the stack (or, if nothing, the memo). */
+  partialRoot(): number {
+    const items: number[] = [];
+    for (let i = 0; i < this.sp; i++) items.push(this.stack[i]!);
+    if (items.length === 0) {
+      for (let k = 0; k < this.memo.length && items.length < this.memoCount; k++) if (this.memo[k]) items.push(this.memo[k]! - 1);
+      for (const [, v] of [...this.sparse].sort((x, y) => x[0] - y[0])) items.push(v);
+    }
+    const arr = Int32Array.from(items);
+    const id = this.t.add(K.LIST, this.opPos, -1, -1);
+    if (id < 0) return -1;
+    if (arr.length > 0) this.t.chain(id, this.t.poolPush(arr, 0, arr.length), arr.length, R.LITEM);
+    return id;
+  }
+
+  graph(root: number, data: Uint8Array): SnapshotGraph {
+    const opcodes: Record<string, number> = {};
+    for (let i = 0; i < 256; i++) if (this.opCounts[i]! > 0) opcodes[opName(i)] = this.opCounts[i]!;
+    const info: StreamInfo = {
+      protocol: this.protocol,
+      size: data.length,
+      stopOffset: this.stopOffset,
+      python2Hints: this.python2,
+      opcodes,
+    };
+    const { csr, aux } = this.t.finalize();
+    return new CompactGraph({
+      data,
+      kinds: this.t.kinds,
+      offs: this.t.offs,
+      a: this.t.a,
+      b: this.t.b,
+      csr,
+      aux,
+      floats: this.t.floats,
+      bigs: this.t.bigs,
+      count: this.t.count,
+      root,
+      info,
+    });
+  }
+}
+
+const MAGIC: Array<[number[], string]> = [
+  [[0x1f, 0x8b], 'gzip data'],
+  [[0x42, 0x5a, 0x68], 'bzip2 data'],
+  [[0x50, 0x4b, 0x03, 0x04], 'a zip archive'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0x7f, 0x45, 0x4c, 0x46], 'an ELF binary'],
+];
+
+function looksLike(data: Uint8Array): string | undefined {
+  for (const [magic, what] of MAGIC) if (magic.every((b, i) => data[i] === b)) return what;
+  return undefined;
+}
+
+function toSnapshotError(e: unknown, m: Machine | undefined, data: Uint8Array, file: string): SnapshotError {
+  const offset = m ? m.opPos : 0;
+  const op = m && m.op >= 0 ? opName(m.op) : undefined;
+  let reason: string;
+  if (e instanceof Fail) reason = e.reason;
+  else if (e instanceof RangeError) reason = `out of memory while decoding (${e.message})`;
+  else reason = `internal decoder error: ${e instanceof Error ? e.message : String(e)}`;
+  const like = looksLike(data);
+  if (like && m && m.protocol === 0 && offset < 64) reason = `not a pickle (looks like ${like}): ${reason}`;
+  return new SnapshotError(file, e instanceof Fail ? e.offset : offset, e instanceof Fail && e.offset >= data.length ? undefined : op, reason);
+}
+
+/** Decodes a whole pickle into a graph. Throws SnapshotError (only) on any bad input. */
+export function decodePickle(data: Uint8Array, opts: DecodeOptions): SnapshotGraph {
+  let m: Machine | undefined;
+  try {
+    m = new Machine(data, opts);
+    m.run();
+    return m.graph(m.root, data);
+  } catch (e) {
+    throw toSnapshotError(e, m, data, opts.file);
+  }
+}
+
+/**
+ * Like decodePickle, but on bad input returns what was decoded before the error: the root is
+ * then a synthetic list (made at the error's offset) of the objects left on the stack, or of
+ * the memo's objects when the stack was empty. `error` says the graph is partial.
+ */
+export function decodePickleTolerant(
+  data: Uint8Array,
+  opts: DecodeOptions,
+): { graph: SnapshotGraph; error?: SnapshotError } {
+  let m: Machine | undefined;
+  try {
+    m = new Machine(data, opts);
+    m.run();
+    return { graph: m.graph(m.root, data) };
+  } catch (e) {
+    const error = toSnapshotError(e, m, data, opts.file);
+    if (m) {
+      try {
+        const root = m.partialRoot();
+        if (root >= 0) return { graph: m.graph(root, data), error };
+      } catch {
+        // fall through to an empty graph
+      }
+    }
+    const empty = new Machine(new Uint8Array(0), { file: opts.file });
+    const root = empty.partialRoot();
+    return { graph: empty.graph(root, data), error };
+  }
+}

@@ -1,0 +1,240 @@
+// Which globals in a snapshot would execute code when the pickle is loaded.
+//
+// The table is data, built from public knowledge of pickle security scanners (picklescan's,
+// fickling's and modelscan's documentation, and the published scanner bypasses: cProfile.run,
+// pydoc.locate, inspect.getattr_static, multiprocessing.util.spawnv_passfds, …). A deny-list is
+// never complete, so a call of anything outside a small known-safe set is also reported, at low
+// confidence ("executes an unknown callable"): old application snapshots almost never need one.
+import type { NodeId, SnapshotGraph } from './graph.js';
+import { reprNode } from './repr.js';
+
+export type UnsafeConfidence = 'high' | 'medium' | 'low';
+
+export interface UnsafeRule {
+  module: string;
+  /** Names in the module, or '*' for every name. */
+  names: readonly string[] | '*';
+  /** Also match submodules (`module.x.y`). */
+  submodules?: boolean;
+  confidence: Exclude<UnsafeConfidence, 'low'>;
+  /** What calling it does, in a few words. */
+  what: string;
+}
+
+const BUILTIN_EXEC = ['eval', 'exec', 'execfile', 'compile', '__import__', 'apply', 'breakpoint', 'reload', 'input'];
+const BUILTIN_INDIRECT = ['getattr', 'setattr', 'delattr', 'open', 'file', 'globals', 'locals', 'vars', 'raw_input', 'memoryview'];
+const OS_EXEC = [
+  'system', 'popen', 'popen2', 'popen3', 'popen4', 'execl', 'execle', 'execlp', 'execlpe', 'execv', 'execve',
+  'execvp', 'execvpe', 'spawnl', 'spawnle', 'spawnlp', 'spawnlpe', 'spawnv', 'spawnve', 'spawnvp', 'spawnvpe',
+  'posix_spawn', 'posix_spawnp', 'fork', 'forkpty', 'startfile', 'kill', 'killpg', '_exit', 'abort',
+];
+
+/** The deny-list. Order does not matter; the first match wins. */
+export const UNSAFE_RULES: readonly UnsafeRule[] = [
+  // Python's own code execution.
+  { module: 'builtins', names: BUILTIN_EXEC, confidence: 'high', what: 'evaluates or imports code' },
+  { module: '__builtin__', names: BUILTIN_EXEC, confidence: 'high', what: 'evaluates or imports code' },
+  { module: 'builtins', names: BUILTIN_INDIRECT, confidence: 'medium', what: 'reaches attributes, namespaces or files (a gadget for chains)' },
+  { module: '__builtin__', names: BUILTIN_INDIRECT, confidence: 'medium', what: 'reaches attributes, namespaces or files (a gadget for chains)' },
+  { module: 'code', names: '*', confidence: 'high', what: 'runs Python source' },
+  { module: 'codeop', names: '*', confidence: 'high', what: 'compiles Python source' },
+  { module: 'runpy', names: '*', confidence: 'high', what: 'runs a module or script' },
+  { module: 'cProfile', names: ['run', 'runctx'], confidence: 'high', what: 'runs Python source (exec)' },
+  { module: 'profile', names: ['run', 'runctx'], confidence: 'high', what: 'runs Python source (exec)' },
+  { module: 'timeit', names: '*', confidence: 'high', what: 'runs Python source (exec)' },
+  { module: 'trace', names: '*', confidence: 'high', what: 'runs Python source' },
+  { module: 'pdb', names: '*', confidence: 'high', what: 'runs Python source in the debugger' },
+  { module: 'bdb', names: '*', confidence: 'high', what: 'runs Python source in the debugger' },
+  { module: 'doctest', names: '*', confidence: 'high', what: 'runs Python source from docstrings' },
+  { module: 'types', names: ['FunctionType', 'CodeType', 'LambdaType', 'MethodType', 'ModuleType'], confidence: 'high', what: 'builds functions or code objects' },
+  { module: 'marshal', names: '*', confidence: 'high', what: 'loads code objects' },
+  { module: 'pickle', names: '*', confidence: 'high', what: 'loads a nested pickle (unchecked)' },
+  { module: 'cPickle', names: '*', confidence: 'high', what: 'loads a nested pickle (unchecked)' },
+  { module: '_pickle', names: '*', confidence: 'high', what: 'loads a nested pickle (unchecked)' },
+  { module: 'dill', names: '*', submodules: true, confidence: 'high', what: 'loads a nested pickle (unchecked)' },
+  { module: 'cloudpickle', names: '*', submodules: true, confidence: 'high', what: 'loads a nested pickle (unchecked)' },
+  { module: 'joblib', names: '*', submodules: true, confidence: 'high', what: 'loads a nested pickle (unchecked)' },
+  { module: 'shelve', names: '*', confidence: 'high', what: 'opens a shelf (nested pickles)' },
+  { module: 'yaml', names: ['load', 'load_all', 'unsafe_load', 'full_load'], confidence: 'high', what: 'loads YAML that may construct objects' },
+  { module: 'twisted.persisted.aot', names: ['unjellyFromSource', 'unjellyFromAOT'], confidence: 'high', what: 'executes AOT source' },
+  { module: 'twisted.persisted.sob', names: ['load', 'loadValueFromFile'], confidence: 'high', what: 'loads (executes) another snapshot' },
+  { module: 'twisted.spread.jelly', names: ['unjelly'], confidence: 'medium', what: 'unjellies nested data' },
+  // Processes and the operating system.
+  { module: 'os', names: OS_EXEC, confidence: 'high', what: 'runs a command or replaces the process' },
+  { module: 'posix', names: OS_EXEC, confidence: 'high', what: 'runs a command or replaces the process' },
+  { module: 'nt', names: OS_EXEC, confidence: 'high', what: 'runs a command or replaces the process' },
+  { module: 'os', names: '*', confidence: 'medium', what: 'touches the file system or process state' },
+  { module: 'posix', names: '*', confidence: 'medium', what: 'touches the file system or process state' },
+  { module: 'nt', names: '*', confidence: 'medium', what: 'touches the file system or process state' },
+  { module: 'subprocess', names: '*', confidence: 'high', what: 'runs a command' },
+  { module: '_posixsubprocess', names: '*', confidence: 'high', what: 'forks and runs a command' },
+  { module: 'multiprocessing', names: '*', submodules: true, confidence: 'high', what: 'starts processes (spawnv_passfds runs a command)' },
+  { module: 'commands', names: '*', confidence: 'high', what: 'runs a shell command (Python 2)' },
+  { module: 'popen2', names: '*', confidence: 'high', what: 'runs a command (Python 2)' },
+  { module: 'pty', names: '*', confidence: 'high', what: 'spawns a process on a terminal' },
+  { module: 'pexpect', names: '*', confidence: 'high', what: 'spawns a process' },
+  { module: 'asyncio', names: '*', submodules: true, confidence: 'high', what: 'can spawn subprocesses and open connections' },
+  { module: 'webbrowser', names: '*', confidence: 'high', what: 'launches a browser (a command)' },
+  { module: 'pydoc', names: '*', confidence: 'high', what: 'resolves arbitrary names or pipes into a pager command' },
+  { module: 'ctypes', names: '*', submodules: true, confidence: 'high', what: 'loads native libraries, calls C' },
+  { module: '_ctypes', names: '*', confidence: 'high', what: 'loads native libraries, calls C' },
+  { module: 'shutil', names: '*', confidence: 'high', what: 'removes, moves or copies files' },
+  { module: 'signal', names: '*', confidence: 'medium', what: 'changes signal handling' },
+  { module: 'atexit', names: '*', confidence: 'medium', what: 'registers code to run at exit' },
+  { module: 'threading', names: ['Thread', 'Timer'], confidence: 'medium', what: 'runs a callable in a thread' },
+  { module: 'twisted.internet.utils', names: '*', confidence: 'high', what: 'runs a command' },
+  { module: 'twisted.internet.process', names: '*', confidence: 'high', what: 'runs a command' },
+  // Imports and name resolution: harmless alone, the first step of every chain.
+  { module: 'importlib', names: '*', submodules: true, confidence: 'medium', what: 'imports an arbitrary module' },
+  { module: 'imp', names: '*', confidence: 'medium', what: 'imports an arbitrary module' },
+  { module: 'zipimport', names: '*', confidence: 'medium', what: 'imports code from an archive' },
+  { module: 'pkgutil', names: '*', confidence: 'medium', what: 'resolves arbitrary names' },
+  { module: 'sys', names: '*', confidence: 'medium', what: 'reaches sys.modules and interpreter state' },
+  { module: 'inspect', names: ['getattr_static'], confidence: 'medium', what: 'reaches attributes (getattr substitute)' },
+  { module: 'operator', names: ['attrgetter', 'itemgetter', 'methodcaller'], confidence: 'medium', what: 'reaches attributes or calls methods by name' },
+  { module: '_operator', names: ['attrgetter', 'itemgetter', 'methodcaller'], confidence: 'medium', what: 'reaches attributes or calls methods by name' },
+  { module: 'functools', names: ['partial', 'reduce'], confidence: 'medium', what: 'calls a callable later' },
+  { module: '_functools', names: ['partial', 'reduce'], confidence: 'medium', what: 'calls a callable later' },
+  { module: 'twisted.python.reflect', names: ['namedAny', 'namedObject', 'namedModule', 'namedClass', 'prefixedMethods', 'addMethodNamesToDict'], confidence: 'medium', what: 'resolves arbitrary names' },
+  // The network.
+  { module: 'socket', names: '*', confidence: 'medium', what: 'opens network connections' },
+  { module: '_socket', names: '*', confidence: 'medium', what: 'opens network connections' },
+  { module: 'ssl', names: '*', confidence: 'medium', what: 'opens network connections' },
+  { module: 'socketserver', names: '*', confidence: 'medium', what: 'listens on the network' },
+  { module: 'SocketServer', names: '*', confidence: 'medium', what: 'listens on the network' },
+  { module: 'httplib', names: '*', confidence: 'medium', what: 'opens network connections' },
+  { module: 'http.client', names: '*', confidence: 'medium', what: 'opens network connections' },
+  { module: 'urllib', names: '*', submodules: true, confidence: 'medium', what: 'fetches URLs' },
+  { module: 'urllib2', names: '*', confidence: 'medium', what: 'fetches URLs' },
+  { module: 'smtplib', names: '*', confidence: 'medium', what: 'sends mail' },
+  { module: 'ftplib', names: '*', confidence: 'medium', what: 'opens network connections' },
+  { module: 'telnetlib', names: '*', confidence: 'medium', what: 'opens network connections' },
+  { module: 'requests', names: '*', submodules: true, confidence: 'medium', what: 'fetches URLs' },
+];
+
+/**
+ * Callables that reduce-style pickles use routinely and that run no user-supplied code. A call
+ * of anything else is reported at low confidence.
+ */
+export const KNOWN_SAFE_CALLABLES: readonly string[] = [
+  'copy_reg._reconstructor', 'copyreg._reconstructor', 'copyreg.__newobj__', 'copyreg.__newobj_ex__',
+  'copy_reg.__newobj__', '_codecs.encode', 'codecs.encode',
+  ...['set', 'frozenset', 'bytearray', 'bytes', 'complex', 'slice', 'object', 'list', 'dict', 'tuple', 'int', 'float', 'str', 'bool', 'range', 'long', 'unicode', 'xrange']
+    .flatMap((n) => [`builtins.${n}`, `__builtin__.${n}`]),
+  'collections.OrderedDict', 'collections.defaultdict', 'collections.deque', 'collections.Counter',
+  'datetime.datetime', 'datetime.date', 'datetime.time', 'datetime.timedelta', 'datetime.timezone',
+  'decimal.Decimal', 'fractions.Fraction', 'uuid.UUID', 'array.array', 'array._array_reconstructor',
+  're._compile', 'sre_compile.compile', 'time.struct_time', 'os.stat_result', 'posix.stat_result',
+  'ipaddress.IPv4Address', 'ipaddress.IPv6Address', 'pathlib.PosixPath', 'pathlib.PurePosixPath',
+  'email.message.Message', 'exceptions.Exception', 'builtins.Exception', 'builtins.ValueError', 'builtins.KeyError',
+];
+
+const SAFE = new Set(KNOWN_SAFE_CALLABLES);
+
+/** The rule matching `module.name`, if any. */
+export function matchUnsafe(module: string, name: string): UnsafeRule | undefined {
+  const safeName = `${module}.${name}`;
+  if (SAFE.has(safeName)) return undefined;
+  for (const r of UNSAFE_RULES) {
+    const modOk = r.module === module || (r.submodules === true && module.startsWith(`${r.module}.`));
+    if (!modOk) continue;
+    if (r.names === '*' || r.names.includes(name)) return r;
+  }
+  return undefined;
+}
+
+export interface UnsafeCall {
+  /** `module.name` of what is called or referenced, or a description of a computed callable. */
+  callable: string;
+  /** 'call': REDUCE/OBJ/INST/NEWOBJ would call it on load; 'reference': only imported (find_class). */
+  kind: 'call' | 'reference';
+  confidence: UnsafeConfidence;
+  /** Why it is flagged. */
+  why: string;
+  /** The arguments as decoded text (empty for references). */
+  args: string;
+  /** Byte offset (decompressed stream) of the opcode that makes the call or reference. */
+  offset: number;
+  /** Object path of the call (or of the global). */
+  path: string;
+  node: NodeId;
+}
+
+const CONF_RANK: Record<UnsafeConfidence, number> = { high: 0, medium: 1, low: 2 };
+
+/**
+ * Every call and reference in `graph` that would execute code, sorted by confidence then offset.
+ * Never executes or imports anything.
+ */
+export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
+  const found: UnsafeCall[] = [];
+  const calledGlobals = new Set<NodeId>();
+  const argsText = (ids: NodeId[]): string => ids.map((a) => reprNode(graph, a, { max: 80 })).join(', ');
+
+  const judge = (calleeId: NodeId, node: NodeId, args: string, how: string): void => {
+    const callee = graph.node(calleeId);
+    if (callee.kind === 'global') {
+      calledGlobals.add(calleeId);
+      const qual = `${callee.module}.${callee.name}`;
+      const rule = matchUnsafe(callee.module, callee.name);
+      if (rule) {
+        found.push({ callable: qual, kind: 'call', confidence: rule.confidence, why: rule.what, args, offset: graph.offset(node), path: graph.pathOf(node), node });
+      } else if (how === 'REDUCE' && !SAFE.has(qual)) {
+        found.push({
+          callable: qual,
+          kind: 'call',
+          confidence: 'low',
+          why: 'executes an unknown callable (not in the known-safe set; a class constructor or function runs on load)',
+          args,
+          offset: graph.offset(node),
+          path: graph.pathOf(node),
+          node,
+        });
+      }
+      return;
+    }
+    // A computed callable (the result of another call, an instance's __call__, …): the shape of
+    // gadget chains such as methodcaller('system', …)(module).
+    found.push({
+      callable: reprNode(graph, calleeId, { max: 80 }),
+      kind: 'call',
+      confidence: 'medium',
+      why: `calls a computed callable (${callee.kind}), the shape of a gadget chain`,
+      args,
+      offset: graph.offset(node),
+      path: graph.pathOf(node),
+      node,
+    });
+  };
+
+  for (const id of graph.nodesOfKind('call')) {
+    const n = graph.node(id);
+    if (n.kind !== 'call') continue;
+    const a = graph.node(n.args);
+    judge(n.callable, id, a.kind === 'tuple' ? argsText(a.items) : reprNode(graph, n.args, { max: 80 }), 'REDUCE');
+  }
+  for (const id of graph.nodesOfKind('instance')) {
+    const n = graph.node(id);
+    if (n.kind !== 'instance') continue;
+    // A "class" that is really a function (INST os system, OBJ) is called with the args.
+    judge(n.cls, id, argsText(n.args), n.how);
+  }
+  for (const id of graph.nodesOfKind('global')) {
+    if (calledGlobals.has(id)) continue;
+    const g = graph.node(id);
+    if (g.kind !== 'global') continue;
+    const rule = matchUnsafe(g.module, g.name);
+    if (!rule) continue;
+    found.push({
+      callable: `${g.module}.${g.name}`,
+      kind: 'reference',
+      confidence: rule.confidence === 'high' ? 'medium' : 'low',
+      why: `imported on load and held as a value (${rule.what} if called)`,
+      args: '',
+      offset: graph.offset(id),
+      path: graph.pathOf(id),
+      node: id,
+    });
+  }
+  return found.sort((x, y) => CONF_RANK[x.confidence] - CONF_RANK[y.confidence] || x.offset - y.offset || x.node - y.node);
+}
