@@ -265,12 +265,36 @@ const opMutations: Record<string, Mutation> = {
 
 const ALL: Array<[string, Mutation]> = [...Object.entries(byteMutations), ...Object.entries(opMutations)];
 
+/** Opcodes that make or combine objects, drawn more often than the rest when generating. */
+const BUILDERS = [
+  0x28, 0x28, 0x5d, 0x29, 0x7d, 0x8f, 0x4e, 0x88, 0x4b, 0x61, 0x65, 0x73, 0x75, 0x74, 0x6c, 0x64, 0x85, 0x86, 0x87,
+  0x52, 0x62, 0x81, 0x92, 0x93, 0x6f, 0x90, 0x91, 0x94, 0x32, 0x30, 0x31, 0x51, 0x97, 0x98, 0x68,
+];
+
+function generated(rng: Rng): FuzzInput {
+  const parts: Uint8Array[] = [Uint8Array.from([0x80, rng.int(6)])];
+  const n = 1 + rng.int(40);
+  for (let i = 0; i < n; i++) {
+    if (rng.chance(0.6)) {
+      const code = rng.pick(BUILDERS);
+      parts.push(code === 0x68 ? Uint8Array.from([code, rng.int(4)]) : Uint8Array.from([code]));
+    } else if (rng.chance(0.3)) {
+      parts.push(Uint8Array.from([0x63, ...enc.encode(rng.pick(['copyreg\n_reconstructor\n', 'copy_reg\n_reconstructor\n', 'copyreg\n__newobj__\n', 'copyreg\n__newobj_ex__\n', 'builtins\nobject\n', 'os\nsystem\n', '__builtin__\nset\n']))]));
+    } else parts.push(randomOp(rng));
+  }
+  parts.push(Uint8Array.from([0x2e]));
+  return { data: concat(...parts), base: 'generated', mutations: [`generated:${n}-ops`] };
+}
+
 /**
  * Input `index` of the run `seed`: a corpus entry with 1–8 stacked mutations. Sizes are capped
  * (maxLen) so that one input cannot make the run slow by itself being huge.
  */
 export function makeInput(corpus: readonly CorpusEntry[], seed: number, index: number, maxLen = 1 << 20): FuzzInput {
   const rng = new Rng(inputSeed(seed, index));
+  // Some inputs are made from scratch: random opcode sequences explore the stack machine's
+  // type confusions (BUILD on a list, SETITEMS on an instance, ...) that real pickles never show.
+  if (rng.chance(0.15)) return generated(rng);
   const base = rng.pick(corpus);
   let data = base.data;
   const mutations: string[] = [];

@@ -7,7 +7,8 @@
 import { SnapshotError } from '../../src/errors.js';
 import type { SnapshotGraph } from '../../src/snapshot/graph.js';
 
-export type Decode = (data: Uint8Array) => SnapshotGraph;
+/** Decodes one input; `partial` is true when the graph is what a tolerant decoder salvaged. */
+export type Decode = (data: Uint8Array) => SnapshotGraph | { graph: SnapshotGraph; partial: boolean };
 
 export interface Limits {
   /** An input slower than this is a crash of kind `slow`. */
@@ -40,6 +41,19 @@ export function crashSite(err: unknown): string {
   return 'unknown';
 }
 
+/** SnapshotError reasons that wrap a bug of the decoder rather than describe the input. */
+const MASKED: Array<[RegExp, string]> = [
+  [/internal decoder error/i, 'masked-internal-error'],
+  [/call stack/i, 'masked-stack-overflow'],
+  [/out of memory while decoding/i, 'masked-rangeerror'],
+];
+
+/** Where the wrapped error was thrown, when the SnapshotError keeps it as `cause`. */
+function causeSite(err: Error): string {
+  const cause = (err as Error & { cause?: unknown }).cause;
+  return cause === undefined ? crashSite(err) : crashSite(cause);
+}
+
 function crashKind(err: unknown): string {
   if (err instanceof RangeError && /call stack/i.test(err.message)) return 'stack-overflow';
   if (err instanceof Error) return err.constructor.name.toLowerCase();
@@ -47,12 +61,14 @@ function crashKind(err: unknown): string {
 }
 
 /** Calls every reader of the graph on (up to limits.walkNodes) nodes; throws on a broken graph. */
-export function walkGraph(g: SnapshotGraph, limits: Limits): void {
+export function walkGraph(g: SnapshotGraph, limits: Limits, partial = false): void {
   const n = g.nodeCount;
   if (!Number.isInteger(n) || n < 1) throw new Error(`graph: nodeCount ${n}`);
   if (!(g.root >= 0 && g.root < n)) throw new Error(`graph: root ${g.root} outside 0..${n - 1}`);
   const info = g.info;
-  if (!(info.size >= 0 && info.stopOffset >= 0 && info.stopOffset < info.size)) {
+  // A partial graph (tolerant decoding) never reached STOP: -1 says so.
+  const stopOk = info.stopOffset >= 0 ? info.stopOffset < info.size : partial && info.stopOffset === -1;
+  if (!(info.size >= 0 && stopOk)) {
     throw new Error(`graph: info size ${info.size} stopOffset ${info.stopOffset}`);
   }
   const upto = Math.min(n, limits.walkNodes);
@@ -60,7 +76,7 @@ export function walkGraph(g: SnapshotGraph, limits: Limits): void {
     const node = g.node(id);
     if (node.kind !== g.kind(id)) throw new Error(`graph: node(${id}).kind ${node.kind} != kind() ${g.kind(id)}`);
     const off = g.offset(id);
-    if (!(off >= 0 && off < info.size)) throw new Error(`graph: offset(${id}) = ${off} outside the stream`);
+    if (!(off >= 0 && (off < info.size || (partial && off === info.size)))) throw new Error(`graph: offset(${id}) = ${off} outside the stream`);
     for (const e of g.edges(id)) {
       if (!(e.to >= 0 && e.to < n)) throw new Error(`graph: edge of ${id} to ${e.to} outside the graph`);
     }
@@ -78,9 +94,14 @@ export function walkGraph(g: SnapshotGraph, limits: Limits): void {
 export function judge(decode: Decode, data: Uint8Array, limits: Limits = DEFAULT_LIMITS): Verdict {
   const before = memNow();
   const t0 = performance.now();
-  let graph: SnapshotGraph | undefined;
+  let graph: SnapshotGraph;
+  let partial = false;
   try {
-    graph = decode(data);
+    const r = decode(data);
+    if ('graph' in r) {
+      graph = r.graph;
+      partial = r.partial;
+    } else graph = r;
   } catch (err) {
     const ms = performance.now() - t0;
     if (err instanceof SnapshotError) {
@@ -89,6 +110,10 @@ export function judge(decode: Decode, data: Uint8Array, limits: Limits = DEFAULT
       if (!(Number.isInteger(err.offset) && err.offset >= 0 && err.offset <= data.length)) {
         return { outcome: 'crash', kind: 'bad-error-offset', message: `offset ${err.offset} of ${data.length}: ${msg}`, where: crashSite(err), ms };
       }
+      // The decoder turns its own bugs into SnapshotErrors so that users never see a stack
+      // trace; for the fuzzer they are still bugs.
+      const masked = MASKED.find(([re]) => re.test(err.reason));
+      if (masked) return { outcome: 'crash', kind: masked[1], message: err.reason, where: causeSite(err), ms };
       if (ms > limits.slowMs) return { outcome: 'crash', kind: 'slow', message: `${ms.toFixed(0)} ms to fail: ${msg}`, where: crashSite(err), ms };
       return { outcome: 'snapshot-error', message: msg, ms };
     }
@@ -96,7 +121,7 @@ export function judge(decode: Decode, data: Uint8Array, limits: Limits = DEFAULT
   }
   const grown = memNow() - before;
   try {
-    walkGraph(graph, limits);
+    walkGraph(graph, limits, partial);
   } catch (err) {
     return { outcome: 'crash', kind: `graph-${crashKind(err)}`, message: err instanceof Error ? err.message : String(err), where: crashSite(err), ms: performance.now() - t0 };
   }

@@ -27,7 +27,10 @@ export type WorkerMessage =
 export function decoderFor(tolerant: boolean): Decode {
   if (!tolerant) return (d) => decodePickle(d, { file: 'fuzz-input' });
   // The tolerant decoder must never throw at all: it returns what it decoded plus the error.
-  return (d) => decodePickleTolerant(d, { file: 'fuzz-input' }).graph;
+  return (d) => {
+    const r = decodePickleTolerant(d, { file: 'fuzz-input' });
+    return { graph: r.graph, partial: r.error !== undefined };
+  };
 }
 
 function run(job: WorkerJob): void {
