@@ -154,7 +154,7 @@ function bunzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
   stream.on('data', (d) => {
     if (over) return;
     total += d.length;
-    if (total > limit) over = true;
+    if (total > limit) { over = true; throw new Error(`over the ${limit}-byte limit`); } // stop decoding now: end() would inflate the rest
     else chunks.push(d);
   });
   stream.on('error', (e) => {
