@@ -8,6 +8,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BIN, repoPath } from '../helpers/run.js';
 
+/** The open + decode child (./decode-child.ts), for runBounded's `script`. */
+export const DECODE_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'decode-child.js');
+
 const PROBE = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'rss-probe.js')).href;
 
 export interface BoundedResult {
@@ -28,7 +31,7 @@ export interface BoundedResult {
  */
 export function runBounded(
   args: string[],
-  opts: { heapMb?: number; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { heapMb?: number; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; script?: string } = {},
 ): Promise<BoundedResult> {
   return new Promise((resolve, reject) => {
     void (async () => {
@@ -36,7 +39,7 @@ export function runBounded(
       const rssFile = path.join(dir, 'rss');
       const child = spawn(
         process.execPath,
-        [`--max-old-space-size=${opts.heapMb ?? 256}`, '--import', PROBE, BIN, ...args],
+        [`--max-old-space-size=${opts.heapMb ?? 256}`, '--import', PROBE, opts.script ?? BIN, ...args],
         {
           cwd: opts.cwd ?? repoPath(),
           env: { ...process.env, NO_COLOR: '1', REHEARSE_RSS_FILE: rssFile, ...opts.env },
