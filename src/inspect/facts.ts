@@ -9,8 +9,8 @@ export interface VersionFact {
   key: string;
   /** The class path the key names (`buildbot.status.builder.BuildStatus`), or null for the bare legacy key. */
   class: string | null;
-  /** The saved value as text (normally an int). */
-  version: string;
+  /** The saved value: a number (normally), or text for anything else. */
+  version: number | string;
   /** How many instances carry this key with this value. */
   count: number;
 }
@@ -107,7 +107,7 @@ export function gatherFacts(opened: SnapshotFile, graph: SnapshotGraph, partial?
       class: name,
       instances: e.instances,
       how: sortKeys(e.how),
-      versions: [...e.versions.values()].sort((x, y) => byCodeUnit(x.key, y.key) || byCodeUnit(x.version, y.version)),
+      versions: [...e.versions.values()].sort((x, y) => byCodeUnit(x.key, y.key) || byCodeUnit(String(x.version), String(y.version))),
       example: graph.pathOf(e.example),
     }));
   const unsafe = scanUnsafe(graph).map(({ node: _node, ...rest }) => rest);
@@ -133,9 +133,9 @@ export function gatherFacts(opened: SnapshotFile, graph: SnapshotGraph, partial?
   };
 }
 
-function scalarText(graph: SnapshotGraph, id: NodeId): string {
+function scalarText(graph: SnapshotGraph, id: NodeId): number | string {
   const n = graph.node(id);
-  if (n.kind === 'int') return String(n.value);
+  if (n.kind === 'int') return typeof n.value === 'number' ? n.value : String(n.value);
   if (n.kind === 'float' || n.kind === 'bool') return String(n.value);
   if (n.kind === 'none') return 'None';
   return graph.text(id) ?? `<${n.kind}>`;

@@ -17,10 +17,11 @@ export function formatBytes(n: number): string {
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** Strip the module path from a version key when it names the instance's own class. */
-function versionText(cls: string, key: string, version: string, count: number, instances: number): string {
-  const shortKey = key === `${cls}.persistenceVersion` ? 'v' : key === 'persistenceVersion' ? 'persistenceVersion (bare, legacy)=' : `${key}=`;
-  const n = count === instances ? '' : ` ×${count}`;
-  return `${shortKey}${version}${n}`;
+function versionText(cls: string, key: string, version: number | string, count: number, instances: number): string {
+  const n = count === instances ? '' : ` (×${count})`;
+  if (key === `${cls}.persistenceVersion`) return `${version}${n}`;
+  if (key === 'persistenceVersion') return `${version} (bare legacy key)${n}`;
+  return `${key}=${version}${n}`;
 }
 
 function table(rows: string[][], c: ChalkInstance, rightAlign: Set<number>): string[] {
@@ -40,7 +41,7 @@ function table(rows: string[][], c: ChalkInstance, rightAlign: Set<number>): str
 
 function unsafeLine(u: UnsafeFact, c: ChalkInstance): string {
   const what = u.kind === 'call' ? `${u.callable}(${u.args})` : `${u.callable} (referenced)`;
-  const tag = u.confidence === 'high' ? c.red.bold('unsafe-global') : u.confidence === 'medium' ? c.red('unsafe-global') : c.yellow('unknown-callable');
+  const tag = u.confidence === 'high' ? c.red.bold('unsafe-global') : u.confidence === 'medium' ? c.red('unsafe-global') : c.yellow('low-confidence');
   return `    ${tag} [${u.confidence}] ${what}\n      ${u.why}; at byte ${u.offset}, ${u.path}`;
 }
 
@@ -49,7 +50,7 @@ export function formatSummary(f: SnapshotFacts, c: ChalkInstance): string {
   const out: string[] = [];
   const proto = f.container === 'aot' ? `AOT source (Python ${f.aot?.python ?? '?'} strings) → protocol ${f.protocol}` : `protocol ${f.protocol}`;
   out.push(`${c.bold(f.file)}  ${f.format}, ${proto}, ${formatBytes(f.size)}${f.compression !== 'none' || f.container === 'aot' ? ` (${formatBytes(f.pickleSize)} pickle)` : ''}`);
-  out.push(`  ${plural(f.nodes, 'node')}, ${plural(f.instances, 'instance')}, ${plural(f.classes.length, 'class', 'classes')}${f.python2Hints ? ', written by Python 2' : ''}`);
+  out.push(`  ${plural(f.nodes, 'node')}, ${plural(f.instances, 'instance')}, ${plural(f.classes.length, 'class', 'classes')}${f.python2Hints ? ', Python 2 spellings' : ''}`);
   out.push(`  sha256 ${f.sha256}`);
   if (f.aot) out.push(`  ${c.dim(f.aot.reason)}`);
   if (f.partial) {
@@ -63,7 +64,7 @@ export function formatSummary(f: SnapshotFacts, c: ChalkInstance): string {
   }
   if (f.classes.length) {
     out.push('  classes:');
-    const rows = [['class', 'instances', 'saved versions']];
+    const rows = [['class', 'instances', 'saved persistenceVersion']];
     for (const k of f.classes) {
       rows.push([k.class, String(k.instances), k.versions.map((v) => versionText(k.class, v.key, v.version, v.count, k.instances)).join(', ') || '-']);
     }
@@ -72,7 +73,7 @@ export function formatSummary(f: SnapshotFacts, c: ChalkInstance): string {
     out.push('  classes: none (no instances in this snapshot)');
   }
   if (unknown.length) {
-    out.push(c.yellow(`  ${plural(unknown.length, 'call')} of callables outside the known-safe set (lower confidence; they run code on load):`));
+    out.push(c.yellow(`  ${plural(unknown.length, 'call')} outside the known-safe set (lower confidence: unknown callables run their code on load):`));
     for (const u of unknown.slice(0, 20)) out.push(unsafeLine(u, c));
     if (unknown.length > 20) out.push(`    … ${unknown.length - 20} more (see --json)`);
   }

@@ -4,6 +4,9 @@
 import type { ChalkInstance } from 'chalk';
 import type { Edge, NodeId, SnapshotGraph } from '../snapshot/graph.js';
 import { reprNode } from '../snapshot/repr.js';
+import { edgeLabel } from '../snapshot/paths.js';
+
+export { edgeLabel };
 
 export interface TreeOptions {
   /** Object path to start from (default: the root). */
@@ -14,21 +17,7 @@ export interface TreeOptions {
   maxChildren?: number;
 }
 
-/** How an edge appears in an object path. */
-export function edgeLabel(e: Edge): string {
-  switch (e.via) {
-    case 'attr':
-      return `.${e.name}`;
-    case 'index':
-      return `[${e.index}]`;
-    case 'key':
-      return `[${e.key}]`;
-    case 'value-of':
-      return `.<key:${e.key}>`;
-    case 'inner':
-      return `<${e.label}>`;
-  }
-}
+const MAX_INDENT = 40;
 
 const SCALARS = new Set(['none', 'bool', 'int', 'float', 'str', 'bytes', 'bytearray', 'global', 'ext', 'buffer']);
 
@@ -48,7 +37,7 @@ export function resolvePath(graph: SnapshotGraph, path: string): NodeId | undefi
       for (const e of graph.edges(cur)) {
         const l = edgeLabel(e);
         // The longest label that is a prefix and ends at a step boundary.
-        if (l.length > bestLen && rest.startsWith(l) && (rest.length === l.length || /^[.[<]/.test(rest.slice(l.length)))) {
+        if (l.length > bestLen && rest.startsWith(l) && (rest.length === l.length || /^[.[]/.test(rest.slice(l.length)))) {
           best = e;
           bestLen = l.length;
         }
@@ -90,6 +79,24 @@ function describe(graph: SnapshotGraph, id: NodeId, c: ChalkInstance): string {
   }
 }
 
+/**
+ * An instance's header already names its class, and its attributes are listed one by one: the
+ * `<cls>` edge and the `<state>` dict they come from would only repeat them.
+ */
+function visibleEdges(graph: SnapshotGraph, id: NodeId): Edge[] {
+  const edges = graph.edges(id);
+  const n = graph.node(id);
+  if (n.kind !== 'instance' && n.kind !== 'call') return edges;
+  const hasAttrs = n.kind === 'instance' && graph.instanceState(id) !== undefined;
+  const headerTarget = n.kind === 'instance' ? n.cls : n.callable;
+  return edges.filter((e) => {
+    if (e.via !== 'inner') return true;
+    if (e.to === headerTarget && graph.kind(e.to) === 'global') return false;
+    if (hasAttrs && e.to === n.state && graph.kind(e.to) === 'dict') return false;
+    return true;
+  });
+}
+
 /** Render the tree. Throws Error with a readable message when `start` does not resolve. */
 export function formatTree(graph: SnapshotGraph, c: ChalkInstance, opts: TreeOptions = {}): string {
   const maxDepth = opts.depth ?? 4;
@@ -103,7 +110,9 @@ export function formatTree(graph: SnapshotGraph, c: ChalkInstance, opts: TreeOpt
   const stack: Item[] = [{ id: start, label: startPath, depth: 0 }];
   while (stack.length) {
     const item = stack.pop()!;
-    const indent = '  '.repeat(item.depth);
+    // Indentation stops growing after MAX_INDENT levels (a 100,000-deep chain would otherwise
+    // print gigabytes of spaces); deeper lines carry their level number instead.
+    const indent = item.depth <= MAX_INDENT ? '  '.repeat(item.depth) : `${'  '.repeat(MAX_INDENT)}(${item.depth}) `;
     if ('more' in item) {
       lines.push(`${indent}${c.dim(`… ${item.more} more`)}`);
       continue;
@@ -114,7 +123,7 @@ export function formatTree(graph: SnapshotGraph, c: ChalkInstance, opts: TreeOpt
       lines.push(`${indent}${label}: ${c.yellow(`→ ${graph.pathOf(id)}`)}`);
       continue;
     }
-    const edges = SCALARS.has(kind) ? [] : graph.edges(id);
+    const edges = SCALARS.has(kind) ? [] : visibleEdges(graph, id);
     const folded = edges.length > 0 && depth >= maxDepth;
     // A folded node is not "shown": met again higher up, it is expanded there.
     if (!folded) shown.add(id);

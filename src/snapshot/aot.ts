@@ -6,7 +6,7 @@
 // Ref(n, obj), Deref(n), Copyreg('mod.func', state), Class('x.Y'), Function('x.f'), Module('x').
 // We tokenize and parse exactly that subset and turn it into a value tree that writer.ts
 // pickles, so the same decoder builds the graph. Meaning, as aot.AOTUnjellier gives it:
-//   Instance      → klass.__new__(klass) + __setstate__/__dict__ (pickled as OBJ + BUILD)
+//   Instance      → klass.__new__(klass) + __setstate__/__dict__ (NEWOBJ, or OBJ for Python 2, + BUILD)
 //   InstanceMethod→ getattr(inst, name) (how pickle spells a bound method)
 //   Copyreg       → loadfunc(*state)     (REDUCE)
 //   Module        → importlib.import_module(name)
@@ -197,7 +197,7 @@ class Parser {
     const t = this.take();
     switch (t.t) {
       case 'num':
-        return number(t.v, t.at, false);
+        return this.complexTail(number(t.v, t.at, false));
       case 'str': {
         let v = t.v;
         // Adjacent literals concatenate, as in Python.
@@ -208,7 +208,7 @@ class Parser {
         if (t.v === '-' || t.v === '+') {
           const n = this.take();
           if (n.t !== 'num') throw new AotSyntaxError(n.at, `expected a number after '${t.v}'`);
-          return number(n.v, t.at, t.v === '-');
+          return this.complexTail(number(n.v, t.at, t.v === '-'));
         }
         if (t.v === '[') return { t: 'list', items: this.seq(']', depth).items, at: t.at };
         if (t.v === '(') {
@@ -254,7 +254,7 @@ class Parser {
     const items: Ast[] = [];
     let trailingComma = false;
     while (!this.isOp(close)) {
-      items.push(this.complexTail(this.expr(depth + 1)));
+      items.push(this.expr(depth + 1));
       trailingComma = false;
       if (!this.isOp(',')) break;
       this.take();
@@ -375,12 +375,15 @@ function toValue(root: Ast, python: 2 | 3): PyValue {
   // (dictToKW sorts keys) and cycles resolve to the same object.
   const shells = new Map<number, Record<string, unknown>>();
   const refAst = new Map<number, Ast>();
+  const refAt = new Map<number, number>();
   walk(root, (a) => {
     if (a.t === 'call' && a.name === 'Ref' && a.args.length === 2) {
       const n = a.args[0]!;
       if (n.t !== 'int') throw new AotSyntaxError(n.at, 'Ref number must be an integer');
       const num = Number(n.v);
-      if (shells.has(num)) throw new AotSyntaxError(a.at, `Ref(${num}) defined twice`);
+      const prev = refAst.get(num);
+      if (prev) throw new AotSyntaxError(Math.max(a.at, refAt.get(num)!), `Ref(${num}) defined twice`);
+      refAt.set(num, a.at);
       shells.set(num, {});
       refAst.set(num, a.args[1]!);
     }
@@ -452,7 +455,8 @@ function toValue(root: Ast, python: 2 | 3): PyValue {
         if (a.args.length < 1 || a.args.length > 2 || (a.args.length === 2 && a.kwargs.length)) throw new AotSyntaxError(a.at, "Instance() takes a class name and either keyword state or one state object");
         const cls = qualToGlobal(stringArg(a.args[0], "Instance()'s class", a.at), a.at);
         const state: PyValue = a.args.length === 2 ? conv(a.args[1]!, depth + 1) : { kind: 'dict', entries: a.kwargs.map(([k, v]) => [strOf(k), conv(v, depth + 1)] as [PyValue, PyValue]) };
-        return { kind: 'instance', cls, how: 'OBJ', state };
+        // Python 3's unjelly calls klass.__new__(klass) (NEWOBJ); Python 2's classes were old-style (OBJ).
+        return { kind: 'instance', cls, how: python === 3 ? 'NEWOBJ' : 'OBJ', state };
       }
       case 'InstanceMethod': {
         arity(3);

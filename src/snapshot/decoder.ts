@@ -817,7 +817,12 @@ function toSnapshotError(e: unknown, m: Machine | undefined, data: Uint8Array, f
   else if (e instanceof RangeError) reason = `out of memory while decoding (${e.message})`;
   else reason = `internal decoder error: ${e instanceof Error ? e.message : String(e)}`;
   const like = looksLike(data);
-  if (like && m && m.protocol === 0 && offset < 64) reason = `not a pickle (looks like ${like}): ${reason}`;
+  const at = e instanceof Fail ? e.offset : offset;
+  if (like && m && m.protocol === 0 && at < 64) reason = `not a pickle (looks like ${like}): ${reason}`;
+  else if (m && m.protocol === 0 && at < 8 && data.length > 8 && !reason.startsWith('not a pickle')) {
+    // An error in the first bytes of something longer: most likely not a pickle at all.
+    reason = `does not look like a pickle: ${reason}`;
+  }
   return new SnapshotError(file, e instanceof Fail ? e.offset : offset, e instanceof Fail && e.offset >= data.length ? undefined : op, reason);
 }
 

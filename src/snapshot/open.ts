@@ -267,7 +267,8 @@ export function looksLikePickle(b: Uint8Array): boolean {
     const end = opEnd(b, at);
     if (end < 0) return false;
     at = end;
-    if (at >= b.length) return false;
+    // Two good opcodes and then the end: a truncated pickle, which the decoder explains better.
+    if (at >= b.length) return i >= 1;
   }
   return true;
 }
@@ -294,6 +295,7 @@ function describe(b: Uint8Array): string {
   if (b.length === 0) return 'empty';
   const head = Buffer.from(b.subarray(0, 16));
   const printable = [...head].every((c) => (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09);
+  if (/^\d+:[012]/.test(head.toString('latin1'))) return 'looks like a Buildbot step log: netstring chunks';
   if (printable) return `text starting ${JSON.stringify(head.toString('latin1').split('\n')[0])}`;
   return `binary, starting ${head.subarray(0, 8).toString('hex')}`;
 }

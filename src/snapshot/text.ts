@@ -234,14 +234,26 @@ export function reprBytes(b: Uint8Array): string {
   return out + String.fromCharCode(q);
 }
 
-/** Python 3 `repr()` of a float. */
+/** Python 3 `repr()` of a float: shortest round-trip digits, exponent outside 1e-4 ≤ |x| < 1e16. */
 export function reprFloat(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
-  if (Object.is(x, -0)) return '-0.0';
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
-  return String(x);
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mant, expText] = Math.abs(x).toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  const digits = mant.replace('.', '');
+  const sign = x < 0 ? '-' : '';
+  if (exp >= -4 && exp < 16) {
+    if (exp >= 0) {
+      const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, '0');
+      const frac = digits.slice(exp + 1);
+      return `${sign}${intPart}.${frac === '' ? '0' : frac}`;
+    }
+    return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  }
+  const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  return `${sign}${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
 
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;

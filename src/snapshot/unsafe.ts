@@ -160,6 +160,27 @@ export interface UnsafeCall {
   node: NodeId;
 }
 
+/**
+ * Two deny-listed calls are also how ordinary objects are spelled (a pickled bound method is
+ * getattr(obj, 'name'); an AOT Module('x') is import_module('x')): with constant arguments of
+ * that shape they are reported at low confidence, with what they most likely are.
+ */
+function benignUse(graph: SnapshotGraph, qual: string, call: NodeId): string | undefined {
+  const n = graph.node(call);
+  if (n.kind !== 'call') return undefined;
+  const args = graph.node(n.args);
+  if (args.kind !== 'tuple') return undefined;
+  const [a, b] = args.items;
+  const isStr = (id: NodeId | undefined): boolean => id !== undefined && (graph.kind(id) === 'str' || graph.kind(id) === 'bytes');
+  if ((qual === 'builtins.getattr' || qual === '__builtin__.getattr') && args.items.length === 2 && a !== undefined && graph.kind(a) === 'instance' && isStr(b)) {
+    return 'getattr of a constant name on an object: how a bound method is pickled (gets, does not call)';
+  }
+  if (qual === 'importlib.import_module' && args.items.length === 1 && isStr(a)) {
+    return `imports the module ${graph.text(a!) ?? '?'} by constant name (a module reference; importing runs its top-level code)`;
+  }
+  return undefined;
+}
+
 const CONF_RANK: Record<UnsafeConfidence, number> = { high: 0, medium: 1, low: 2 };
 
 /**
@@ -177,7 +198,10 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
       calledGlobals.add(calleeId);
       const qual = `${callee.module}.${callee.name}`;
       const rule = matchUnsafe(callee.module, callee.name);
-      if (rule) {
+      const benign = how === 'REDUCE' ? benignUse(graph, qual, node) : undefined;
+      if (rule && benign) {
+        found.push({ callable: qual, kind: 'call', confidence: 'low', why: benign, args, offset: graph.offset(node), path: graph.pathOf(node), node });
+      } else if (rule) {
         found.push({ callable: qual, kind: 'call', confidence: rule.confidence, why: rule.what, args, offset: graph.offset(node), path: graph.pathOf(node), node });
       } else if (how === 'REDUCE' && !SAFE.has(qual)) {
         found.push({

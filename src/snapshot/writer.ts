@@ -444,6 +444,8 @@ function writeFloat(out: Out, v: number, bin: boolean): void {
     out.bytes(b);
     return;
   }
-  const text = Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : Number.isInteger(v) ? `${v}.0` : String(v);
+  // JS's shortest round-trip form is what Python's float() reads back, except "1e+300" needs no ".0".
+  const plain = String(v);
+  const text = Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : /[.e]/.test(plain) ? plain : `${plain}.0`;
   out.ascii(`F${text}\n`);
 }

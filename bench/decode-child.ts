@@ -1,0 +1,22 @@
+// One measurement for bench/decode.ts, in its own process so that peak RSS is its own:
+// read FILE, decode it (and, with --paths, compute every object path). Prints JSON.
+import { readFileSync } from 'node:fs';
+import { decodePickle } from '../src/snapshot/decoder.js';
+
+const [file, mode] = process.argv.slice(2);
+if (!file) throw new Error('usage: decode-child FILE [--paths|--read-only]');
+const data = readFileSync(file);
+const t0 = performance.now();
+let nodes = 0;
+let pathMs = 0;
+if (mode !== '--read-only') {
+  const g = decodePickle(data, { file });
+  nodes = g.nodeCount;
+  if (mode === '--paths') {
+    const t1 = performance.now();
+    g.pathOf(g.nodeCount - 1); // computes the BFS for the whole graph
+    pathMs = performance.now() - t1;
+  }
+}
+const ms = performance.now() - t0 - pathMs;
+console.log(JSON.stringify({ ms, pathMs, nodes, maxRssKib: process.resourceUsage().maxRSS }));

@@ -1,0 +1,256 @@
+// The decoder on real CPython pickles: instance idioms, paths, state, text, offsets, and the
+// opcodes that only special pickles use (EXT, persistent ids, out-of-band buffers).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodePickle } from '../../src/snapshot/decoder.js';
+import type { NodeId, SnapshotGraph } from '../../src/snapshot/graph.js';
+import { decodeFixture, dictGet, fixture } from './helpers.js';
+
+function bytes(...parts: Array<string | number[]>): Uint8Array {
+  const out: number[] = [];
+  for (const p of parts) {
+    if (typeof p === 'string') for (const c of p) out.push(c.charCodeAt(0));
+    else out.push(...p);
+  }
+  return Uint8Array.from(out);
+}
+
+function decode(...parts: Array<string | number[]>): SnapshotGraph {
+  return decodePickle(bytes(...parts), { file: 'inline.pickle' });
+}
+
+function rootValue(g: SnapshotGraph): unknown {
+  const n = g.node(g.root);
+  return 'value' in n ? n.value : n;
+}
+
+test('py2 old-style instances: INST in protocol 0, OBJ in 1 and 2, with state, cycles and paths', () => {
+  for (const proto of [0, 1, 2]) {
+    const rel = `py2/values.p${proto}.pickle`;
+    const data = fixture(rel);
+    const g = decodeFixture(rel);
+    const old = dictGet(g, g.root, 'old');
+    const node = g.node(old);
+    assert.equal(node.kind, 'instance');
+    assert.equal(node.kind === 'instance' && node.how, proto === 0 ? 'INST' : 'OBJ');
+    assert.deepEqual(g.classOf(old), { module: '__main__', name: 'Old' });
+    assert.equal(data[g.offset(old)], proto === 0 ? 0x69 : 0x6f, 'offset points at the INST/OBJ opcode');
+    const state = g.instanceState(old)!;
+    assert.deepEqual([...state.keys()].sort(), ['buildbot.status.builder.Old.persistenceVersion', 'me', 'name', 'number']);
+    assert.equal(state.get('me'), old, 'self-cycle keeps the same node');
+    assert.equal(g.text(state.get('name')!), 'old');
+    assert.equal(g.pathOf(state.get('name')!), "root['old'].name");
+    assert.equal(g.pathOf(old), "root['old']");
+    assert.equal(g.info.python2Hints, true);
+    // New-style class in Python 2: copy_reg._reconstructor below protocol 2, NEWOBJ from 2.
+    const nw = g.node(dictGet(g, g.root, 'new'));
+    assert.equal(nw.kind === 'instance' && nw.how, proto < 2 ? 'reconstructor' : 'NEWOBJ');
+    assert.deepEqual(g.classOf(dictGet(g, g.root, 'new')), { module: '__main__', name: 'New' });
+    // A custom __getstate__ payload is no attribute dict.
+    const os = dictGet(g, g.root, 'oldstate');
+    assert.equal(g.instanceState(os), undefined);
+    const osn = g.node(os);
+    assert.equal(osn.kind === 'instance' && osn.state !== undefined && g.kind(osn.state), 'tuple');
+    // __getinitargs__: INST/OBJ arguments
+    const oa = g.node(dictGet(g, g.root, 'oldargs'));
+    assert.equal(oa.kind, 'instance');
+    if (oa.kind === 'instance') assert.deepEqual(oa.args.map((a) => g.text(a) ?? rootValueOf(g, a)), [1, 'b']);
+  }
+});
+
+function rootValueOf(g: SnapshotGraph, id: NodeId): unknown {
+  const n = g.node(id);
+  return 'value' in n ? n.value : n.kind;
+}
+
+test("py2 S'...' strings keep their bytes; text() is UTF-8 when valid, else latin-1", () => {
+  const g = decodeFixture('py2/values.p0.pickle');
+  const strs = g.node(dictGet(g, g.root, 'strs'));
+  assert.equal(strs.kind, 'list');
+  if (strs.kind !== 'list') return;
+  const nodes = strs.items.map((i) => g.node(i));
+  assert.ok(nodes.every((n) => n.kind === 'bytes' && n.py2str));
+  assert.equal(g.text(strs.items[2]!), 'café utf8');
+  assert.equal(g.text(strs.items[3]!), 'latin é byte');
+  assert.equal(g.text(strs.items[5]!), "it's");
+  assert.equal(g.text(strs.items[6]!), 'back\\slash');
+  const last = nodes[8]!;
+  assert.deepEqual(last.kind === 'bytes' && [...last.bytes], [0, 1, 0x7f, 0x80, 0xff]);
+  const bools = g.node(dictGet(g, g.root, 'bools'));
+  assert.deepEqual(bools.kind === 'list' && bools.items.map((i) => g.node(i)), [
+    { kind: 'bool', value: true },
+    { kind: 'bool', value: false },
+  ]);
+  assert.equal(g.info.opcodes.INT! > 0 && g.info.opcodes.LONG! > 0 && g.info.opcodes.STRING! > 0, true);
+});
+
+test('py3 instance idioms per protocol: reconstructor, NEWOBJ, NEWOBJ_EX, reduce calls, slots', () => {
+  for (let proto = 0; proto <= 5; proto++) {
+    const g = decodeFixture(`py3/values.p${proto}.pickle`);
+    const plain = dictGet(g, g.root, 'plain');
+    const pn = g.node(plain);
+    assert.equal(pn.kind === 'instance' && pn.how, proto < 2 ? 'reconstructor' : 'NEWOBJ', `protocol ${proto}`);
+    assert.deepEqual(g.classOf(plain), { module: '__main__', name: 'Plain' });
+    assert.equal(g.instanceState(plain)!.get('me'), plain);
+    const edges = g.edges(plain);
+    assert.deepEqual(edges[0], { via: 'inner', label: 'cls', to: pn.kind === 'instance' ? pn.cls : -1 });
+    assert.deepEqual(
+      edges.filter((e) => e.via === 'attr').map((e) => (e.via === 'attr' ? e.name : '')),
+      ['name', 'count', 'items', 'me'],
+    );
+    const red = g.node(dictGet(g, g.root, 'reduced'));
+    assert.equal(red.kind, 'call');
+    if (red.kind === 'call') {
+      assert.deepEqual(g.node(red.callable), { kind: 'global', module: '__main__', name: 'Reduced' });
+      assert.equal(g.kind(red.args), 'tuple');
+    }
+    if (proto >= 2) {
+      const sl = dictGet(g, g.root, 'slotted');
+      assert.deepEqual([...g.instanceState(sl)!.keys()].sort(), ['x', 'y']);
+      assert.equal(g.pathOf(g.instanceState(sl)!.get('y')!), "root['slotted'].y");
+    }
+    if (proto >= 4) {
+      const wn = g.node(dictGet(g, g.root, 'withnew'));
+      assert.equal(wn.kind === 'instance' && wn.how, 'NEWOBJ_EX');
+      if (wn.kind === 'instance') {
+        assert.equal(wn.args.length, 1);
+        assert.equal(g.kind(wn.kwargs!), 'dict');
+      }
+    }
+    // Paths: nested containers, literal keys, shared references.
+    const nested = dictGet(g, g.root, 'nested');
+    let cur = nested;
+    const steps: Array<string | number> = ['a', 0, 'b', 0, 'c', 1, 1, 0];
+    for (const s of steps) {
+      const n = g.node(cur);
+      cur = typeof s === 'string' ? dictGet(g, cur, s) : n.kind === 'list' || n.kind === 'tuple' ? n.items[s]! : -1;
+    }
+    assert.equal(g.pathOf(cur), "root['nested']['a'][0]['b'][0]['c'][1][1][0]");
+    assert.equal(g.pathOf(dictGet(g, g.root, 1)), 'root[1]');
+    const shared = g.node(dictGet(g, g.root, 'shared'));
+    if (shared.kind === 'list') {
+      assert.equal(shared.items[0], shared.items[1], 'a shared list is one node');
+      assert.equal(g.pathOf(shared.items[1]!), "root['shared'][0]");
+    }
+    const cyc = g.node(dictGet(g, g.root, 'cycle_list'));
+    assert.equal(cyc.kind === 'list' && cyc.items[0], dictGet(g, g.root, 'cycle_list'));
+    const keyed = g.edges(g.root).find((e) => e.via === 'key' && e.key === "(1, 'a')");
+    assert.ok(keyed, 'tuple keys are rendered as Python literals');
+    assert.equal(g.pathOf(keyed.to), "root[(1, 'a')]");
+    assert.ok(g.nodesOfKind('instance').includes(plain));
+  }
+});
+
+test('str values: escapes, astral and lone surrogates survive every protocol', () => {
+  for (let proto = 0; proto <= 5; proto++) {
+    const g = decodeFixture(`py3/values.p${proto}.pickle`);
+    const strs = g.node(dictGet(g, g.root, 'strs'));
+    if (strs.kind !== 'list') assert.fail('strs is a list');
+    const values = strs.items.map((i) => g.text(i));
+    assert.deepEqual(values.slice(7), ['\u{1f600} astral', 'nul\x00byte', 'lone \ud800 surrogate', '\\u0041 not an escape']);
+  }
+});
+
+test('EXT1/EXT2/EXT4 stay symbolic ext nodes', () => {
+  for (const proto of [2, 4]) {
+    const g = decodeFixture(`py3/ext.p${proto}.pickle`);
+    const codes = g.nodesOfKind('ext').map((id) => g.node(id)).map((n) => (n.kind === 'ext' ? n.code : -1));
+    assert.deepEqual(codes.sort((a, b) => a - b), [0xf0, 0x1234, 0x123456]);
+    const first = g.node(g.root);
+    if (first.kind === 'list') {
+      const inst = g.node(first.items[0]!);
+      assert.equal(inst.kind === 'instance' && g.kind(inst.cls), 'ext');
+      assert.equal(g.classOf(first.items[0]!), undefined, 'an ext class is not resolved here');
+    }
+  }
+});
+
+test('persistent ids (PERSID, BINPERSID) are persid nodes with their id', () => {
+  for (const proto of [0, 2]) {
+    const g = decodeFixture(`py3/persid.p${proto}.pickle`);
+    const ids = g.nodesOfKind('persid');
+    assert.equal(ids.length, 2);
+    const pids = ids.map((id) => g.node(id)).map((n) => (n.kind === 'persid' ? g.text(n.pid) : undefined));
+    assert.deepEqual(pids, ['log-stdio', 'log-err']);
+    const n0 = g.node(ids[0]!);
+    if (n0.kind === 'persid') assert.equal(g.pathOf(n0.pid), "root['logs'][0].<pid>");
+  }
+});
+
+test('out-of-band buffers: NEXT_BUFFER placeholders, READONLY_BUFFER', () => {
+  const g = decodeFixture('py3/buffers.p5.pickle');
+  const root = g.node(g.root);
+  assert.equal(root.kind, 'list');
+  if (root.kind === 'list') assert.deepEqual(root.items.map((i) => g.node(i)), [
+    { kind: 'buffer', readonly: true },
+    { kind: 'buffer', readonly: false },
+  ]);
+  assert.equal(g.info.protocol, 5);
+});
+
+test('protocol-0 literals: INT booleans, LONG, FLOAT specials, STRING escapes, UNICODE escapes', () => {
+  assert.equal(rootValue(decode('I00\n.')), false);
+  assert.equal(rootValue(decode('I01\n.')), true);
+  assert.equal(rootValue(decode('I-7\n.')), -7);
+  assert.equal(rootValue(decode('I3000000000\n.')), 3000000000);
+  assert.equal(rootValue(decode('L-12345678901234567890L\n.')), -12345678901234567890n);
+  assert.equal(rootValue(decode('L42L\n.')), 42);
+  assert.equal(rootValue(decode('F-1.5\n.')), -1.5);
+  assert.equal(rootValue(decode('Finf\n.')), Infinity);
+  assert.ok(Number.isNaN(rootValue(decode('Fnan\n.')) as number));
+  // escape_decode: \x, octal (1-3 digits), \n, \', unknown escapes kept
+  const s = decode("S'a\\x41\\101\\7\\n\\'q\\d'\n.");
+  const n = s.node(s.root);
+  assert.deepEqual(n.kind === 'bytes' && [...n.bytes], [...Buffer.from("aAA\x07\n'q\\d")]);
+  const q = decode('S"it\'s"\n.');
+  assert.equal(q.text(q.root), "it's");
+  // raw-unicode-escape: \uXXXX when the backslashes before it are odd in number
+  const u = decode('V\\u2603x\\\\u0041\\U0001F600\n.');
+  assert.equal(u.text(u.root), '\u2603x\\\\u0041\u{1f600}');
+});
+
+test('binary ints: LONG1/LONG4 two\'s complement, BININT negatives', () => {
+  assert.equal(rootValue(decode([0x8a, 0x00], '.')), 0);
+  assert.equal(rootValue(decode([0x8a, 0x01, 0xff], '.')), -1);
+  assert.equal(rootValue(decode([0x8a, 0x02, 0x00, 0x80], '.')), -32768);
+  assert.equal(rootValue(decode([0x8a, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], '.')), 2n ** 63n - 1n);
+  assert.equal(rootValue(decode([0x8a, 0x08, 0, 0, 0, 0, 0, 0, 0, 0x80], '.')), -(2n ** 63n));
+  // safe integers are numbers, anything larger a bigint (2^53 + 1 would not survive a double)
+  assert.equal(rootValue(decode([0x8a, 0x07, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f], '.')), 2 ** 53 - 1);
+  assert.equal(rootValue(decode([0x8a, 0x07, 0, 0, 0, 0, 0, 0, 0x20], '.')), 2n ** 53n);
+  assert.equal(rootValue(decode([0x8b, 0x02, 0, 0, 0, 0xfe, 0xff], '.')), -2);
+  assert.equal(rootValue(decode([0x4a, 0xfe, 0xff, 0xff, 0xff], '.')), -2);
+  assert.equal(rootValue(decode([0x4d, 0xff, 0xff], '.')), 65535);
+});
+
+test('stack opcodes: POP, DUP, POP_MARK, POP at a mark, STACK_GLOBAL, BINUNICODE8, FRAME', () => {
+  const t = decode('(K', [1], 'K', [2], '1K', [3], '20', [0x85], '.');
+  const tn = t.node(t.root);
+  assert.deepEqual(tn.kind === 'tuple' && tn.items.map((i) => rootValueOf(t, i)), [3]);
+  assert.equal(rootValue(decode('(0K', [5], '.')), 5);
+  const sg = decode([0x80, 4, 0x95, 18, 0, 0, 0, 0, 0, 0, 0], [0x8c, 8], 'builtins', [0x8c, 3], 'set', [0x93, 0x94], '.');
+  assert.deepEqual(sg.node(sg.root), { kind: 'global', module: 'builtins', name: 'set' });
+  const u8 = decode([0x8d, 2, 0, 0, 0, 0, 0, 0, 0], 'hi.');
+  assert.equal(u8.text(u8.root), 'hi');
+});
+
+test('a 1,000,000-deep nested list decodes, and its deepest path is computed, without recursion', () => {
+  const depth = 1_000_000;
+  const data = new Uint8Array(2 * depth);
+  data.fill(0x5d, 0, depth); // EMPTY_LIST × depth
+  data.fill(0x61, depth, 2 * depth - 1); // APPEND × (depth - 1)
+  data[2 * depth - 1] = 0x2e; // STOP
+  const g = decodePickle(data, { file: 'deep.pickle' });
+  assert.equal(g.nodeCount, depth);
+  assert.equal(g.root, 0);
+  const path = g.pathOf(depth - 1);
+  assert.equal(path.length, 4 + 3 * (depth - 1));
+  assert.ok(path.startsWith('root[0][0][0]'));
+});
+
+test('hostile but decodable: an OBJ whose class is an int has no classOf', () => {
+  const g = decode('(K', [7], 'o.');
+  const n = g.node(g.root);
+  assert.equal(n.kind === 'instance' && g.kind(n.cls), 'int');
+  assert.equal(g.classOf(g.root), undefined);
+});
