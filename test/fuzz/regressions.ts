@@ -4,7 +4,15 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Verdict } from './verdict.js';
 
+/** Which pipeline the input crashed: replay it through the same one. */
+export interface FuzzMode {
+  tolerant: boolean;
+  consumers: boolean;
+  open: boolean;
+}
+
 export interface CrashMeta {
+  mode: FuzzMode;
   seed: number;
   index: number;
   base: string;
@@ -29,13 +37,22 @@ export function saveCrash(dir: string, data: Uint8Array, v: Extract<Verdict, { o
   return name;
 }
 
-/** Every saved regression input in `dir`, sorted by name. */
-export function listRegressions(dir: string): Array<{ name: string; data: Uint8Array }> {
+/** Every saved regression input in `dir`, sorted by name, with the mode its sidecar records. */
+export function listRegressions(dir: string): Array<{ name: string; data: Uint8Array; mode: FuzzMode; kind: string }> {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.pickle')).sort();
   } catch {
     return [];
   }
-  return names.map((name) => ({ name, data: new Uint8Array(readFileSync(path.join(dir, name))) }));
+  return names.map((name) => {
+    let meta: Partial<CrashMeta & { kind: string }> = {};
+    try {
+      meta = JSON.parse(readFileSync(path.join(dir, name.replace(/\.pickle$/, '.json')), 'utf8')) as typeof meta;
+    } catch {
+      // A hand-added input without a sidecar: replay it through the decoder alone.
+    }
+    const mode = { tolerant: false, consumers: false, open: false, ...meta.mode };
+    return { name, data: new Uint8Array(readFileSync(path.join(dir, name))), mode, kind: meta.kind ?? 'unknown' };
+  });
 }

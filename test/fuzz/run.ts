@@ -26,15 +26,17 @@ interface Options {
   out: string;
   save: boolean;
   tolerant: boolean;
+  consumers: boolean;
+  open: boolean;
 }
 
 const USAGE = `usage: npm run fuzz -- [--runs N] [--seed N] [--start N] [--slow-ms N] [--hang-ms N] [--heap-mb N]
-                        [--out DIR] [--no-save] [--tolerant]`;
+                        [--out DIR] [--no-save] [--tolerant] [--consumers] [--open]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     runs: 10_000, seed: 1, start: 0, hangMs: 10_000, heapMb: 1024, limits: { ...DEFAULT_LIMITS },
-    out: repoPath('test', 'fixtures', 'fuzz-regressions'), save: true, tolerant: false,
+    out: repoPath('test', 'fixtures', 'fuzz-regressions'), save: true, tolerant: false, consumers: false, open: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -52,6 +54,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--out') o.out = path.resolve(argv[++i] ?? '.');
     else if (a === '--no-save') o.save = false;
     else if (a === '--tolerant') o.tolerant = true;
+    else if (a === '--consumers') o.consumers = true;
+    else if (a === '--open') o.open = true;
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
   return o;
@@ -64,6 +68,8 @@ interface Tally {
   errors: number;
   bytes: number;
   crashes: number;
+  done: number;
+  lastReport: number;
   distinct: Map<string, { crash: Crash; count: number; file?: string; index: number }>;
 }
 
@@ -74,12 +80,12 @@ interface SegmentEnd {
   killed?: { kind: 'hang' | 'oom' | 'worker-died'; message: string };
 }
 
-function runSegment(o: Options, start: number, end: number, onCrash: (index: number, c: Crash) => void, tally: Tally): Promise<SegmentEnd> {
+function runSegment(o: Options, corpus: CorpusEntry[], start: number, end: number, onCrash: (index: number, c: Crash) => void, tally: Tally): Promise<SegmentEnd> {
   return new Promise((resolve) => {
     const progress = new SharedArrayBuffer(4);
     const view = new Int32Array(progress);
     Atomics.store(view, 0, start);
-    const job: WorkerJob = { fixturesDir: repoPath('test', 'fixtures'), seed: o.seed, start, end, limits: o.limits, tolerant: o.tolerant, progress };
+    const job: WorkerJob = { corpus, seed: o.seed, start, end, limits: o.limits, tolerant: o.tolerant, consumers: o.consumers, open: o.open, progress };
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
       workerData: job,
       resourceLimits: { maxOldGenerationSizeMb: o.heapMb },
@@ -113,6 +119,11 @@ function runSegment(o: Options, start: number, end: number, onCrash: (index: num
         tally.graphs += m.graphs;
         tally.errors += m.errors;
         tally.bytes += m.bytes;
+        tally.done += m.done;
+        if (Date.now() - tally.lastReport > 15_000) {
+          tally.lastReport = Date.now();
+          process.stderr.write(`fuzz: ${tally.done} inputs so far, ${tally.crashes} crashes\n`);
+        }
       } else ended = true;
     });
     worker.on('error', (err: Error & { code?: string }) => {
@@ -134,16 +145,16 @@ async function main(): Promise<number> {
     process.stderr.write(`fuzz: ${(e as Error).message}\n`);
     return 2;
   }
-  const corpus: CorpusEntry[] = loadCorpus(repoPath('test', 'fixtures'));
+  const corpus: CorpusEntry[] = loadCorpus(repoPath('test', 'fixtures'), o.open);
   if (corpus.length === 0) {
     process.stderr.write('fuzz: no pickles found under test/fixtures/\n');
     return 2;
   }
   const corpusBytes = corpus.reduce((n, c) => n + c.data.length, 0);
   process.stderr.write(`fuzz: ${corpus.length} seed pickles (${corpusBytes} bytes), seed ${o.seed}, inputs ${o.start}..${o.start + o.runs - 1}` +
-    `${o.tolerant ? ', tolerant decoder' : ''}\n`);
+    `${o.tolerant ? ', tolerant decoder' : ''}${o.consumers ? ', + inspect readers' : ''}${o.open ? ', through the opener' : ''}\n`);
 
-  const tally: Tally = { graphs: 0, errors: 0, bytes: 0, crashes: 0, distinct: new Map() };
+  const tally: Tally = { graphs: 0, errors: 0, bytes: 0, crashes: 0, done: 0, lastReport: Date.now(), distinct: new Map() };
   const onCrash = (index: number, c: Crash): void => {
     tally.crashes++;
     const sig = signature(c);
@@ -155,7 +166,7 @@ async function main(): Promise<number> {
     const entry: { crash: Crash; count: number; file?: string; index: number } = { crash: c, count: 1, index };
     if (o.save) {
       const input = makeInput(corpus, o.seed, index);
-      entry.file = saveCrash(o.out, input.data, c, { seed: o.seed, index, base: input.base, mutations: input.mutations });
+      entry.file = saveCrash(o.out, input.data, c, { mode: { tolerant: o.tolerant, consumers: o.consumers, open: o.open }, seed: o.seed, index, base: input.base, mutations: input.mutations });
     }
     tally.distinct.set(sig, entry);
     process.stderr.write(`fuzz: crash #${tally.distinct.size} at input ${index}: ${c.kind} at ${c.where}: ${c.message.slice(0, 120)}\n`);
@@ -164,17 +175,12 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const end = o.start + o.runs;
   let next = o.start;
-  let lastReport = t0;
   while (next < end) {
-    const seg = await runSegment(o, next, end, onCrash, tally);
+    const seg = await runSegment(o, corpus, next, end, onCrash, tally);
     if (seg.killed) {
       onCrash(seg.next, { outcome: 'crash', kind: seg.killed.kind, message: seg.killed.message, where: 'worker', ms: 0 });
       next = seg.next + 1;
     } else next = seg.next;
-    if (performance.now() - lastReport > 10_000) {
-      lastReport = performance.now();
-      process.stderr.write(`fuzz: ${next - o.start} inputs so far\n`);
-    }
   }
   const secs = (performance.now() - t0) / 1000;
   const done = o.runs;

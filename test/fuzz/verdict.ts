@@ -4,7 +4,7 @@
 // graph whose readers throw or point outside the graph, or an input that takes too long or makes
 // memory grow beyond a limit (measured here; hangs and out-of-memory kills are caught one level
 // up, by the process that watches the fuzz worker).
-import { SnapshotError } from '../../src/errors.js';
+import { SnapshotError, UserError } from '../../src/errors.js';
 import type { SnapshotGraph } from '../../src/snapshot/graph.js';
 
 /** Decodes one input; `partial` is true when the graph is what a tolerant decoder salvaged. */
@@ -17,9 +17,14 @@ export interface Limits {
   heapBytes: number;
   /** At most this many nodes are walked through the graph's readers. */
   walkNodes: number;
+  /**
+   * Accept any UserError (not only SnapshotError) as a clean refusal, and do not check its
+   * offset against the input: for the opener, whose input is compressed or AOT text.
+   */
+  acceptUserError?: boolean;
 }
 
-export const DEFAULT_LIMITS: Limits = { slowMs: 2000, heapBytes: 256 * 1024 * 1024, walkNodes: 20_000 };
+export const DEFAULT_LIMITS: Limits = { slowMs: 5000, heapBytes: 256 * 1024 * 1024, walkNodes: 20_000 };
 
 export type Verdict =
   | { outcome: 'graph'; nodes: number; ms: number }
@@ -72,6 +77,7 @@ export function walkGraph(g: SnapshotGraph, limits: Limits, partial = false): vo
     throw new Error(`graph: info size ${info.size} stopOffset ${info.stopOffset}`);
   }
   const upto = Math.min(n, limits.walkNodes);
+  let pathBudget = 4_000_000;
   for (let id = 0; id < upto; id++) {
     const node = g.node(id);
     if (node.kind !== g.kind(id)) throw new Error(`graph: node(${id}).kind ${node.kind} != kind() ${g.kind(id)}`);
@@ -83,15 +89,25 @@ export function walkGraph(g: SnapshotGraph, limits: Limits, partial = false): vo
     g.text(id);
     g.classOf(id);
     if (node.kind === 'instance') g.instanceState(id);
-    const p = g.pathOf(id);
-    if (typeof p !== 'string') throw new Error(`graph: pathOf(${id}) is not a string`);
+    // A path is as long as the node is deep (a 1,000,000-deep list has 3 MB paths at the
+    // bottom), so path checks stop at a budget of characters rather than nodes.
+    if (pathBudget > 0) {
+      const p = g.pathOf(id);
+      if (typeof p !== 'string') throw new Error(`graph: pathOf(${id}) is not a string`);
+      pathBudget -= p.length + 1;
+    }
   }
   if (g.pathOf(g.root) !== 'root') throw new Error(`graph: pathOf(root) is ${JSON.stringify(g.pathOf(g.root))}`);
   for (const k of ['instance', 'global', 'call'] as const) g.nodesOfKind(k);
 }
 
 /** Runs one input through `decode` and judges the outcome. Never throws. */
-export function judge(decode: Decode, data: Uint8Array, limits: Limits = DEFAULT_LIMITS): Verdict {
+export function judge(
+  decode: Decode,
+  data: Uint8Array,
+  limits: Limits = DEFAULT_LIMITS,
+  consume?: (g: SnapshotGraph, data: Uint8Array) => void,
+): Verdict {
   const before = memNow();
   const t0 = performance.now();
   let graph: SnapshotGraph;
@@ -104,10 +120,15 @@ export function judge(decode: Decode, data: Uint8Array, limits: Limits = DEFAULT
     } else graph = r;
   } catch (err) {
     const ms = performance.now() - t0;
+    if (limits.acceptUserError && err instanceof UserError && !(err instanceof SnapshotError)) {
+      if (err.message.includes('\n')) return { outcome: 'crash', kind: 'bad-error-multiline', message: err.message, where: crashSite(err), ms };
+      if (/internal|undefined|null|NaN|\[object /.test(err.message)) return { outcome: 'crash', kind: 'bad-error-text', message: err.message, where: crashSite(err), ms };
+      return { outcome: 'snapshot-error', message: err.message, ms };
+    }
     if (err instanceof SnapshotError) {
       const msg = err.message;
       if (msg.includes('\n')) return { outcome: 'crash', kind: 'bad-error-multiline', message: msg, where: crashSite(err), ms };
-      if (!(Number.isInteger(err.offset) && err.offset >= 0 && err.offset <= data.length)) {
+      if (!limits.acceptUserError && !(Number.isInteger(err.offset) && err.offset >= 0 && err.offset <= data.length)) {
         return { outcome: 'crash', kind: 'bad-error-offset', message: `offset ${err.offset} of ${data.length}: ${msg}`, where: crashSite(err), ms };
       }
       // The decoder turns its own bugs into SnapshotErrors so that users never see a stack
@@ -124,6 +145,13 @@ export function judge(decode: Decode, data: Uint8Array, limits: Limits = DEFAULT
     walkGraph(graph, limits, partial);
   } catch (err) {
     return { outcome: 'crash', kind: `graph-${crashKind(err)}`, message: err instanceof Error ? err.message : String(err), where: crashSite(err), ms: performance.now() - t0 };
+  }
+  if (consume) {
+    try {
+      consume(graph, data);
+    } catch (err) {
+      return { outcome: 'crash', kind: `consumer-${crashKind(err)}`, message: err instanceof Error ? err.message : String(err), where: crashSite(err), ms: performance.now() - t0 };
+    }
   }
   const ms = performance.now() - t0;
   if (grown > limits.heapBytes) {

@@ -3,18 +3,25 @@
 // Publishes the index it is working on in shared memory before each decode: if the worker dies
 // or stops moving, the parent re-makes that input from (seed, index) and saves it.
 import { parentPort, workerData } from 'node:worker_threads';
+import { UserError } from '../../src/errors.js';
 import { decodePickle, decodePickleTolerant } from '../../src/snapshot/decoder.js';
-import { loadCorpus } from './corpus.js';
-import { makeInput } from './mutate.js';
+import { identifySnapshot } from '../../src/snapshot/open.js';
+import { consumeAsInspect } from './consumers.js';
+import { makeInput, type CorpusEntry } from './mutate.js';
 import { judge, type Decode, type Limits } from './verdict.js';
 
 export interface WorkerJob {
-  fixturesDir: string;
+  /** The corpus as the parent loaded it once (saved crashes must not change it mid-run). */
+  corpus: CorpusEntry[];
   seed: number;
   start: number;
   end: number;
   limits: Limits;
   tolerant: boolean;
+  /** Also feed each graph through inspect's readers (./consumers.ts). */
+  consumers: boolean;
+  /** Fuzz the opener too: inputs are raw files (compressed, AOT text), see corpus.ts. */
+  open: boolean;
   /** Int32Array view: [0] = index being decoded. */
   progress: SharedArrayBuffer;
 }
@@ -23,6 +30,17 @@ export type WorkerMessage =
   | { type: 'crash'; index: number; kind: string; message: string; where: string; ms: number }
   | { type: 'stats'; done: number; graphs: number; errors: number; bytes: number }
   | { type: 'end' };
+
+/** Opening caps decompression low: a mutated gzip must not take the fuzzer's memory. */
+const OPEN_MAX_BYTES = 8 * 1024 * 1024;
+
+export function openerFor(decode: Decode): Decode {
+  return (raw) => {
+    const opened = identifySnapshot('fuzz-input', raw, { maxBytes: OPEN_MAX_BYTES });
+    if (opened.kind !== 'snapshot') throw new UserError(`fuzz-input: ${opened.reason}`);
+    return decode(opened.pickle);
+  };
+}
 
 export function decoderFor(tolerant: boolean): Decode {
   if (!tolerant) return (d) => decodePickle(d, { file: 'fuzz-input' });
@@ -35,9 +53,10 @@ export function decoderFor(tolerant: boolean): Decode {
 
 function run(job: WorkerJob): void {
   const port = parentPort!;
-  const corpus = loadCorpus(job.fixturesDir);
+  const corpus = job.corpus;
   const progress = new Int32Array(job.progress);
-  const decode = decoderFor(job.tolerant);
+  const decode = job.open ? openerFor(decoderFor(job.tolerant)) : decoderFor(job.tolerant);
+  const limits = job.open ? { ...job.limits, acceptUserError: true } : job.limits;
   let done = 0;
   let graphs = 0;
   let errors = 0;
@@ -49,7 +68,13 @@ function run(job: WorkerJob): void {
   for (let i = job.start; i < job.end; i++) {
     Atomics.store(progress, 0, i);
     const input = makeInput(corpus, job.seed, i);
-    const v = judge(decode, input.data, job.limits);
+    const consume = job.consumers ? consumeAsInspect : undefined;
+    let v = judge(decode, input.data, limits, consume);
+    // Slowness on a shared machine can be someone else's load: it counts when it repeats.
+    if (v.outcome === 'crash' && v.kind === 'slow') {
+      const again = judge(decode, input.data, limits, consume);
+      if (again.outcome !== 'crash' || again.kind !== 'slow') v = again;
+    }
     done++;
     bytes += input.data.length;
     if (v.outcome === 'graph') graphs++;

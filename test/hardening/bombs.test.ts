@@ -107,6 +107,10 @@ const RSS_BOUND = 400 * MiB;
 
 /** Known defects, reported to their owners: the test runs and shows as TODO until fixed. */
 const KNOWN: Record<string, string> = {
+  'inspect deep-unsafe-calls-20k.pickle.gz':
+    'reported (inspect): every finding is printed with its full object path (as long as its depth), ' +
+    'so 20,000 nested unsafe calls in a 278-byte file end, after ~1 min, in "internal error: Invalid string length"',
+  'inspect zip-bomb-bzip2-4g.pickle.bz2': 'reported (inspect, open.ts): see the bounded child test of this file',
   'zip-bomb-bzip2-4g.pickle.bz2':
     'reported (inspect, open.ts): unbzip2-stream builds each block\'s output in a JS array, so one ' +
     '45-byte bzip2 block costs ~1 GB RSS before any limit applies (OOM under a 256 MB heap)',
@@ -137,3 +141,36 @@ for (const b of bombs) {
     assert.ok(r.maxRss !== undefined && r.maxRss < RSS_BOUND, `peak RSS ${((r.maxRss ?? 0) / MiB).toFixed(0)} MB`);
   });
 }
+
+// The same bombs through the real CLI: what `rehearse inspect` renders must be bounded too.
+for (const b of bombs) {
+  const zip = b.file.startsWith('zip-bomb');
+  test(`bounded CLI: rehearse inspect --json ${b.file}`, { todo: KNOWN[`inspect ${b.file}`] }, async () => {
+    const env = zip ? { REHEARSE_MAX_SNAPSHOT_BYTES: String(64 * MiB) } : {};
+    const r = await runBounded(['inspect', '--json', repoPath('test', 'fixtures', 'bombs', b.file)], { env, timeoutMs: 120_000 });
+    assert.equal(r.timedOut, false, 'finished');
+    assert.notEqual(r.code, 3, `not a bug: ${r.stderr}`);
+    if (b.expect === 'error') {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^rehearse: [^\n]+\n$/, 'one line on stderr');
+    } else if (b.expect === 'graph-or-limit' && r.code === 2) {
+      assert.match(r.stderr, /^rehearse: [^\n]+\n$/, 'a limit: one line on stderr');
+    } else {
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { snapshots: Array<{ status: string; nodes?: number }>; notes: string[] };
+      const s = doc.snapshots[0];
+      if (b.expect === 'graph') assert.equal(s?.status, 'ok', r.stdout.slice(0, 500));
+      if (s?.status === 'ok' && b.min_nodes) assert.ok((s.nodes ?? 0) >= b.min_nodes);
+    }
+    assert.ok(r.stdout.length < 16 * MiB, `${r.stdout.length} bytes of output`);
+    assert.ok(r.maxRss !== undefined && r.maxRss < RSS_BOUND, `peak RSS ${((r.maxRss ?? 0) / MiB).toFixed(0)} MB`);
+  });
+}
+
+test('bounded CLI: rehearse inspect --tree on a 1,000,000-deep list stops at --depth', async () => {
+  const r = await runBounded(['inspect', '--tree', '--depth', '50', repoPath('test', 'fixtures', 'bombs', 'deep-list-1e6.pickle.gz')]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter((l) => /\[0\]: list \(1\)/.test(l));
+  assert.equal(lines.length, 50, 'one line per level down to --depth');
+  assert.ok(r.maxRss !== undefined && r.maxRss < RSS_BOUND);
+});
