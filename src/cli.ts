@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { toolVersion } from './version.js';
+import { killAllGroups } from './process-groups.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRelease } from './commands/release.js';
 import { registerCheck } from './commands/check.js';
@@ -41,14 +42,30 @@ Exit codes:
   3  internal error in rehearse (a bug: please report it)
 
 Examples:
-  rehearse check samples/flock/basedir --target samples/flock/releases/v2
+  rehearse check samples/tinybot/basedir --target samples/tinybot/releases/0.8
   rehearse inspect buildbot-shutdown.tap --tree --depth 3
-  rehearse release samples/flock/releases/v2 --class flock.status.BuildStatus`,
+  rehearse release samples/tinybot/releases/0.8 --class tinybot.status.builder.BuildStatus`,
   );
   return program;
 }
 
+/**
+ * Ctrl-C or a TERM: kill the live-replay children and leave without writing anything. Reports
+ * are written only at the end (stdout in one piece, files atomically), so an interrupted run
+ * leaves no partial report that looks complete.
+ */
+function onInterrupt(io: Io): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllGroups();
+      io.err(`rehearse: interrupted (${signal}); no report was written\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
 export async function main(argv: string[], io: Io = processIo(argv)): Promise<number> {
+  onInterrupt(io);
   const result: CommandResult = { exitCode: EXIT.clean };
   const program = buildProgram(io, result);
   try {

@@ -15,6 +15,9 @@ import { formatSummary, formatTotals } from '../inspect/summary.js';
 import { formatTree } from '../inspect/tree.js';
 import { formatJson, inspectDocument, type InspectEntry } from '../inspect/json.js';
 
+/** Notes printed for skipped files before they are only counted. */
+const MAX_SKIP_NOTES = 10;
+
 interface InspectOptions {
   tree?: string | true;
   depth?: number;
@@ -33,7 +36,7 @@ export function registerInspect(program: Command, io: Io, result: CommandResult)
     .command('inspect')
     .description('show what snapshots hold: format, classes, saved Versioned versions, and globals that would execute code')
     .argument('<snapshot...>', 'snapshot files, directories (searched recursively) or glob patterns')
-    .option('--tree [path]', 'print the object graph as an indented tree, from the object PATH (default: root)')
+    .option('--tree [path]', 'print the object graph as an indented tree, from the object PATH (default: root; put a bare --tree after the files)')
     .option('--depth <n>', 'levels of the tree to expand (default: 4)', nonNegativeInt)
     .option('--json', 'print one JSON document instead of text (schema: docs/inspect-json.md)')
     .option('--partial', 'on a corrupt pickle, show what was decoded before the error (marked partial) instead of failing')
@@ -42,6 +45,7 @@ export function registerInspect(program: Command, io: Io, result: CommandResult)
       `
 Files are recognised by content: pickles (any protocol), gzip or bzip2 compressed, and Twisted AOT
 source (.tas). Other files are skipped with a note on stderr. Nothing is ever loaded by Python.
+Decompressed data is capped at 1 GiB (set REHEARSE_MAX_SNAPSHOT_BYTES to change it).
 Exit code: 0, or 2 when an input cannot be read or decoded. Unsafe globals are reported, not an error.
 
 Examples:
@@ -55,6 +59,13 @@ Examples:
     });
 }
 
+/** The JSON entry of a file that failed: the reason without the file name, and where. */
+function errorEntry(file: string, e: UserError): InspectEntry {
+  if (e instanceof SnapshotError) return { file, status: 'error', error: e.reason, offset: e.offset, ...(e.opcode ? { opcode: e.opcode } : {}) };
+  const prefix = `${file}: `;
+  return { file, status: 'error', error: e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message };
+}
+
 async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promise<number> {
   if (opts.json && opts.tree !== undefined) throw new UserError('--tree prints text; it cannot be combined with --json');
   if (opts.depth !== undefined && opts.tree === undefined) throw new UserError('--depth only applies with --tree');
@@ -66,6 +77,7 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
   const entries: InspectEntry[] = [];
   const spinner: Ora | undefined = io.interactive ? ora({ stream: process.stderr }) : undefined;
   let printed = 0;
+  let skippedNotes = 0;
   const emit = (text: string): void => {
     spinner?.clear();
     if (printed++ > 0) io.out('\n');
@@ -80,12 +92,13 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
       if (!(e instanceof UserError)) throw e;
       spinner?.stop();
       io.err(`rehearse: ${e.message}\n`);
-      entries.push({ file, status: 'error', error: e.message });
+      entries.push(errorEntry(file, e));
       continue;
     }
     if (opened.kind === 'not-a-snapshot') {
       spinner?.stop();
-      io.err(`rehearse: note: ${file}: skipped, not a snapshot: ${opened.reason}\n`);
+      // A basedir holds a log file per build step: name the first few, count the rest.
+      if (++skippedNotes <= MAX_SKIP_NOTES) io.err(`rehearse: note: ${file}: skipped, not a snapshot: ${opened.reason}\n`);
       entries.push({ file, status: 'skipped', reason: opened.reason, size: opened.size, sha256: opened.sha256 });
       continue;
     }
@@ -104,7 +117,7 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
       if (!(e instanceof SnapshotError)) throw e;
       spinner?.stop();
       io.err(`rehearse: ${e.message}\n`);
-      entries.push({ file, status: 'error', error: e.reason, offset: e.offset, ...(e.opcode ? { opcode: e.opcode } : {}) });
+      entries.push(errorEntry(file, e));
       continue;
     }
     spinner?.stop();
@@ -123,6 +136,7 @@ async function runInspect(inputs: string[], opts: InspectOptions, io: Io): Promi
     emit(text);
   }
   spinner?.stop();
+  if (skippedNotes > MAX_SKIP_NOTES) io.err(`rehearse: note: ${skippedNotes - MAX_SKIP_NOTES} more files skipped, not snapshots${opts.json ? '' : ' (--json lists them all)'}\n`);
   const doc = inspectDocument(toolVersion(), entries, notes);
   if (opts.json) io.out(formatJson(doc));
   else if (files.length > 1) emit(formatTotals(doc.totals, c));

@@ -23,8 +23,6 @@ export interface ClassFact {
   how: Record<string, number>;
   /** Saved Versioned version keys found in these instances' state, sorted by key then version. */
   versions: VersionFact[];
-  /** Object path of the first instance (in node order). */
-  example: string;
 }
 
 export interface UnsafeFact {
@@ -72,19 +70,25 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 
 /** Gather the facts about one decoded snapshot. */
 export function gatherFacts(opened: SnapshotFile, graph: SnapshotGraph, partial?: PartialFact): SnapshotFacts {
+  // One pass over the nodes (nodesOfKind per kind would walk them seventeen times).
+  const counts = new Map<string, number>();
+  for (let id = 0; id < graph.nodeCount; id++) {
+    const k = graph.kind(id);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
   const kinds: Record<string, number> = {};
   for (const kind of ['none', 'bool', 'int', 'float', 'str', 'bytes', 'bytearray', 'list', 'tuple', 'dict', 'set', 'global', 'instance', 'call', 'persid', 'ext', 'buffer'] as const) {
-    const n = graph.nodesOfKind(kind).length;
+    const n = counts.get(kind);
     if (n) kinds[kind] = n;
   }
   const instances = graph.nodesOfKind('instance');
-  const classes = new Map<string, { instances: number; how: Record<string, number>; versions: Map<string, VersionFact>; example: NodeId }>();
+  const classes = new Map<string, { instances: number; how: Record<string, number>; versions: Map<string, VersionFact> }>();
   for (const id of instances) {
     const c = graph.classOf(id);
     const name = c ? `${c.module}.${c.name}` : '<computed class>';
     let entry = classes.get(name);
     if (!entry) {
-      entry = { instances: 0, how: {}, versions: new Map(), example: id };
+      entry = { instances: 0, how: {}, versions: new Map() };
       classes.set(name, entry);
     }
     entry.instances++;
@@ -108,7 +112,6 @@ export function gatherFacts(opened: SnapshotFile, graph: SnapshotGraph, partial?
       instances: e.instances,
       how: sortKeys(e.how),
       versions: [...e.versions.values()].sort((x, y) => byCodeUnit(x.key, y.key) || byCodeUnit(String(x.version), String(y.version))),
-      example: graph.pathOf(e.example),
     }));
   const unsafe = scanUnsafe(graph).map(({ node: _node, ...rest }) => rest);
   return {

@@ -96,14 +96,24 @@ export interface ClassInfo {
 }
 
 /** How a name is bound at module level. */
-export type Binding =
+export type Binding = (
   | { kind: 'class'; classKey: string; loc: SourceLoc }
   | { kind: 'import-from'; module: string; name: string; loc: SourceLoc; optional: boolean } // from m import n [as x]
   | { kind: 'import-module'; module: string; loc: SourceLoc; optional: boolean } // import a.b as x / import a
   | { kind: 'alias'; target: string; loc: SourceLoc } // X = Y or X = mod.Y (dotted expr)
   | { kind: 'function'; loc: SourceLoc }
   | { kind: 'value'; loc: SourceLoc } // any other assignment
-  | { kind: 'dynamic'; reason: string; loc: SourceLoc }; // exec, globals()[...] =, setattr(module, computed)
+  | { kind: 'dynamic'; reason: string; loc: SourceLoc } // exec, globals()[...] =, setattr(module, computed)
+) & {
+  /**
+   * Bound in an `except ImportError:` (or bare `except:`) handler, or in an elif/else branch of a
+   * module-level `if`: the fallback of the binding before it, in effect only when that one does
+   * not resolve. (Added.)
+   */
+  fallback?: boolean;
+  /** Bound inside a module-level `if`, loop or exception handler: may not run. (Added.) */
+  conditional?: boolean;
+};
 
 export interface ModuleInfo {
   name: string;
@@ -115,6 +125,17 @@ export interface ModuleInfo {
   names: Record<string, Binding[]>;
   /** Star imports (`from x import *`): names may come from there. */
   starImports: string[];
+  /** True for modules indexed from a `--lib` directory (not part of the release). (Added.) */
+  external?: boolean;
+  /** `__all__` when it is a literal list/tuple of strings (limits star imports). (Added.) */
+  all?: string[];
+  /**
+   * Module-level `recv.name = value` (and `setattr(recv, 'name', value)`) where `recv` is not a
+   * local variable: late bindings into other modules, `Cls.__module__ = '…'`. (Added.)
+   */
+  attrBindings?: Array<{ receiver: string; attr: string; value: string; loc: SourceLoc }>;
+  /** Module-level code that binds names we cannot see: exec, globals()[…], sys.modules[…] = …. (Added.) */
+  dynamic?: Array<{ reason: string; loc: SourceLoc }>;
   /** Python syntax detected (`2` if py2-only constructs were seen, `3` if py3-only, undefined if neutral). */
   syntax?: 2 | 3;
   parseErrors: SourceLoc[];
@@ -160,6 +181,13 @@ export interface ReleaseModel {
   classes: Record<string, ClassInfo>;
   externalSets: ExternalSet[];
   findGlobalOverrides: FindGlobalOverride[];
+  /**
+   * Class renames in effect when loading: from `--rename` and statically read `find_class`
+   * renames. Key and value are `"module Name"`. (Added.)
+   */
+  renames?: Record<string, { to: string; source: string }>;
+  /** `--lib` directories indexed as external search paths. (Added.) */
+  libs?: string[];
   /** Files that could not be parsed cleanly (the rest of the release still loads). */
   parseErrors: SourceLoc[];
   stats: { files: number; lines: number; millis: number };

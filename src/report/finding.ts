@@ -53,6 +53,8 @@ export interface Finding {
   engines: Engine[];
   /** Free-form facts for machines (versions, methods that will re-run, traceback text, …). */
   details?: Record<string, unknown>;
+  /** Set by `applyAccept` when an accept file lists this finding: it is shown, but never fails the run. */
+  accepted?: { reason?: string };
 }
 
 /** The identity of a finding, for merging engines and for accept files. */

@@ -7,7 +7,11 @@ export interface SnapshotSummary {
   file: string;
   size: number;
   sha256: string;
-  format: string; // 'pickle', 'pickle+gzip', 'pickle+bzip2', 'aot' …
+  /**
+   * 'pickle', 'pickle+gzip', 'pickle+bzip2', 'aot' …; 'not-a-snapshot' for a file found in a
+   * basedir that is not one (a step log): skipped with a note, it does not make a run INCOMPLETE.
+   */
+  format: string;
   protocol?: number;
   nodes?: number;
   instances?: number;
@@ -52,6 +56,8 @@ export interface Report {
     /** Live replay sandbox layers that were active, by name. */
     sandbox?: Record<string, boolean | string>;
     redacted?: string[];
+    /** The Python interpreter(s) live replay ran, e.g. "/usr/bin/python3 3.11.2, Twisted 22.4.0". */
+    python?: string[];
   };
   findings: Finding[];
   logs?: LogDiffSummary[];
@@ -61,5 +67,7 @@ export interface Report {
     /** The --fail-on threshold used, and whether it was reached. */
     failOn: Severity | 'never';
     failed: boolean;
+    /** How many findings an accept file marked accepted (not in `counts`, never failing). */
+    accepted?: number;
   };
 }

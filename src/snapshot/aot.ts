@@ -43,12 +43,24 @@ const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const NUMBER = /(?:0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)[lLjJ]?/y;
 const STRING_START = /([rRuUbB]{0,2})('''|"""|'|")/y;
 
+const WS = /[ \t\n\r\f\0]+/y;
+/** Runs of string body without a backslash, newline or quote character, per quote character. */
+const PLAIN: Record<string, RegExp> = { "'": /[^'\\\n]+/y, '"': /[^"\\\n]+/y };
+const OPS = new Set(['(', ')', '[', ']', '{', '}', ',', ':', '=', '+', '-']);
+
 export function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\0') {
+      WS.lastIndex = i;
+      WS.exec(src);
+      i = WS.lastIndex;
+      continue;
+    }
+    if (OPS.has(c)) {
+      toks.push({ t: 'op', v: c, at: i });
       i++;
       continue;
     }
@@ -57,19 +69,26 @@ export function tokenize(src: string): Tok[] {
       continue;
     }
     if (c === '#') {
-      while (i < src.length && src[i] !== '\n') i++;
+      const nl = src.indexOf('\n', i);
+      i = nl < 0 ? src.length : nl;
       continue;
     }
-    STRING_START.lastIndex = i;
-    const sm = STRING_START.exec(src);
+    const sm = c === "'" || c === '"' || /[rRuUbB]/.test(c) ? ((STRING_START.lastIndex = i), STRING_START.exec(src)) : null;
     if (sm && /^(?:[rR]?[uUbB]?|[uUbB]?[rR]?)$/.test(sm[1]!)) {
       const [whole, prefix, quote] = sm as unknown as [string, string, string];
       const start = i;
       i += whole.length;
       const raw = /r/i.test(prefix);
-      let body = '';
+      const plain = PLAIN[quote[0]!]!;
+      const parts: string[] = [];
       for (;;) {
         if (i >= src.length) throw new AotSyntaxError(start, 'unterminated string');
+        plain.lastIndex = i;
+        if (plain.exec(src)) {
+          parts.push(src.slice(i, plain.lastIndex));
+          i = plain.lastIndex;
+          continue;
+        }
         if (src.startsWith(quote, i)) {
           i += quote.length;
           break;
@@ -78,19 +97,19 @@ export function tokenize(src: string): Tok[] {
         if (ch === '\n' && quote.length === 1) throw new AotSyntaxError(start, 'unterminated string');
         if (ch === '\\') {
           if (raw) {
-            body += ch + (src[i + 1] ?? '');
+            parts.push(ch + (src[i + 1] ?? ''));
             i += 2;
             continue;
           }
-          const [text, len] = unescape(src, i, /b/i.test(prefix) || (!/u/i.test(prefix) && false));
-          body += text;
+          const [text, len] = unescape(src, i);
+          parts.push(text);
           i += len;
           continue;
         }
-        body += ch;
+        parts.push(ch); // a newline or lone quote character inside a triple-quoted string
         i++;
       }
-      toks.push({ t: 'str', v: body, prefix: prefix.toLowerCase().replace('r', ''), at: start });
+      toks.push({ t: 'str', v: parts.join(''), prefix: prefix.toLowerCase().replace('r', ''), at: start });
       continue;
     }
     NAME.lastIndex = i;
@@ -107,11 +126,6 @@ export function tokenize(src: string): Tok[] {
       i += num[0].length;
       continue;
     }
-    if ('()[]{},:=+-'.includes(c)) {
-      toks.push({ t: 'op', v: c, at: i });
-      i++;
-      continue;
-    }
     throw new AotSyntaxError(i, `unexpected character ${JSON.stringify(c)}`);
   }
   toks.push({ t: 'end', at: src.length });
@@ -121,7 +135,7 @@ export function tokenize(src: string): Tok[] {
 const SIMPLE_ESC: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '' };
 
 /** One backslash escape at src[i]; returns the text and the length consumed. \x gives a code point < 256. */
-function unescape(src: string, i: number, _bytes: boolean): [string, number] {
+function unescape(src: string, i: number): [string, number] {
   const e = src[i + 1];
   if (e === undefined) throw new AotSyntaxError(i, 'backslash at end of input');
   if (e === 'x') {
@@ -321,7 +335,14 @@ export function aotToPickle(src: string): AotResult {
   const ast = new Parser(tokenize(src)).program();
   const { python, reason } = guessPython(ast);
   const value = toValue(ast, python);
-  return { value, pickle: writePickle(value, { protocol: 2, python2: python === 2 }), python, pythonReason: reason };
+  let pickle: Uint8Array;
+  try {
+    pickle = writePickle(value, { protocol: 2, python2: python === 2 });
+  } catch (e) {
+    // Only hostile shapes get here (a tuple that holds itself through Ref/Deref alone).
+    throw new AotSyntaxError(0, `the objects cannot be expressed as a pickle: ${(e as Error).message}`);
+  }
+  return { value, pickle, python, pythonReason: reason };
 }
 
 function walk(ast: Ast, f: (a: Ast) => void): void {
@@ -430,7 +451,9 @@ function toValue(root: Ast, python: 2 | 3): PyValue {
         const shell = shells.get(num)!;
         if (!filled.has(num)) {
           filled.add(num);
-          const v = conv(refAst.get(num)!, depth + 1);
+          const inner = refAst.get(num)!;
+          if (inner.t === 'call' && (inner.name === 'Ref' || inner.name === 'Deref')) throw new AotSyntaxError(inner.at, `Ref(${num}) wraps another reference`);
+          const v = conv(inner, depth + 1);
           if (v === null || typeof v !== 'object') throw new AotSyntaxError(a.at, `Ref(${num}) wraps a plain literal`);
           Object.assign(shell, v);
         }

@@ -1,6 +1,6 @@
 // `SnapshotGraph` over the compact tables of store.ts: views, edges, text and paths on demand.
 import type { Edge, Node, NodeId, NodeKind, SnapshotGraph, StreamInfo } from './graph.js';
-import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind } from './store.js';
+import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind, type Offsets } from './store.js';
 import {
   bytesAsText,
   decodeEscapedBytes,
@@ -51,18 +51,20 @@ const HOW: Partial<Record<number, InstanceHow>> = {
   [K.INST_NEWOBJ_REDUCE]: 'newobj-reduce',
 };
 
+const F64 = new Float64Array(1);
+const F64_WORDS = new Int32Array(F64.buffer);
+
 /** Edge code for the one child that is not a CSR slot: a persid's pid. */
 const PID_EDGE = -1;
 
 export interface CompactParts {
   data: Uint8Array;
   kinds: Uint8Array;
-  offs: Uint32Array;
+  offs: Offsets;
   a: Int32Array;
   b: Int32Array;
   csr: Int32Array;
   aux: Int32Array;
-  floats: number[];
   bigs: Array<number | bigint>;
   count: number;
   root: NodeId;
@@ -75,12 +77,11 @@ export class CompactGraph implements SnapshotGraph {
   readonly info: StreamInfo;
   private readonly d: Uint8Array;
   private readonly kinds: Uint8Array;
-  private readonly offs: Uint32Array;
+  private readonly offs: Offsets;
   private readonly A: Int32Array;
   private readonly B: Int32Array;
   private readonly csr: Int32Array;
   private readonly aux: Int32Array;
-  private readonly floats: number[];
   private readonly bigs: Array<number | bigint>;
   private bfs: Bfs | undefined;
   private readonly globalCache = new Map<NodeId, { module: string; name: string }>();
@@ -93,7 +94,6 @@ export class CompactGraph implements SnapshotGraph {
     this.B = p.b;
     this.csr = p.csr;
     this.aux = p.aux;
-    this.floats = p.floats;
     this.bigs = p.bigs;
     this.nodeCount = p.count;
     this.root = p.root;
@@ -116,7 +116,7 @@ export class CompactGraph implements SnapshotGraph {
 
   offset(id: NodeId): number {
     this.check(id);
-    return this.offs[id]!;
+    return this.offs.get(id);
   }
 
   nodesOfKind(kind: NodeKind): NodeId[] {
@@ -124,6 +124,12 @@ export class CompactGraph implements SnapshotGraph {
     const { kinds } = this;
     for (let id = 0; id < this.nodeCount; id++) if (PUBLIC_KIND[kinds[id]!] === kind) out.push(id);
     return out;
+  }
+
+  private floatOf(id: NodeId): number {
+    F64_WORDS[0] = this.A[id]!;
+    F64_WORDS[1] = this.B[id]!;
+    return F64[0]!;
   }
 
   private range(id: NodeId): NodeId[] {
@@ -159,14 +165,13 @@ export class CompactGraph implements SnapshotGraph {
     return decodeLatin1(this.d, s, e);
   }
 
-  private argIds(id: NodeId, st: number[]): NodeId[] {
+  private argIds(st: number[]): NodeId[] {
     const out: NodeId[] = Array.from(this.csr.subarray(st[R.ARG]!, st[R.ARG + 1]!));
     for (let s = st[R.ARGTUPLE]!; s < st[R.ARGTUPLE1 + 1]!; s++) {
       const t = this.csr[s]!;
       const skip = s >= st[R.ARGTUPLE1]! ? 1 : 0;
       if (this.kinds[t] === K.TUPLE) out.push(...this.range(t).slice(skip));
     }
-    void id;
     return out;
   }
 
@@ -183,7 +188,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.BIGINT:
         return { kind: 'int', value: this.bigs[this.A[id]!]! };
       case K.FLOAT:
-        return { kind: 'float', value: this.floats[this.A[id]!]! };
+        return { kind: 'float', value: this.floatOf(id) };
       case K.STR_UTF8:
       case K.STR_RAWUNI:
       case K.STR_LATIN1:
@@ -232,7 +237,7 @@ export class CompactGraph implements SnapshotGraph {
           kind: 'instance',
           cls: this.csr[st[R.CLS]!]!,
           how: HOW[k]!,
-          args: this.argIds(id, st),
+          args: this.argIds(st),
           listItems: Array.from(this.csr.subarray(st[R.LITEM]!, st[R.LITEM + 1]!)),
           dictItems: this.pairs(st[R.DITEM]!, st[R.DITEM + 1]! - st[R.DITEM]!),
         };
@@ -272,7 +277,7 @@ export class CompactGraph implements SnapshotGraph {
   }
 
   /** The dicts that make up an instance's attributes (state dict, or the two of a `(dict, slots)` tuple). */
-  private stateDicts(id: NodeId, st: number[]): NodeId[] {
+  private stateDicts(st: number[]): NodeId[] {
     if (st[R.STATE + 1]! === st[R.STATE]!) return [];
     const s = this.csr[st[R.STATE + 1]! - 1]!;
     const k = this.kinds[s]!;
@@ -283,7 +288,6 @@ export class CompactGraph implements SnapshotGraph {
       else if (this.kinds[item] !== K.NONE) return [];
       return out;
     }
-    void id;
     return [];
   }
 
@@ -292,7 +296,7 @@ export class CompactGraph implements SnapshotGraph {
     if (!isInstanceKind(k) && k !== K.CALL) return undefined;
     const st = this.roleStarts(id);
     if (st[R.STATE + 1]! === st[R.STATE]!) return undefined;
-    const dicts = this.stateDicts(id, st);
+    const dicts = this.stateDicts(st);
     if (dicts.length === 0) return undefined;
     const m = new Map<string, NodeId>();
     for (const dct of dicts) {
@@ -331,7 +335,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.BIGINT:
         return String(this.bigs[this.A[id]!]!);
       case K.FLOAT:
-        return reprFloat(this.floats[this.A[id]!]!);
+        return reprFloat(this.floatOf(id));
       case K.STR_UTF8:
       case K.STR_RAWUNI:
       case K.STR_LATIN1:
@@ -357,10 +361,20 @@ export class CompactGraph implements SnapshotGraph {
     }
   }
 
+  /** Whether `keyLiteral` would render the key (decided from kinds alone: no text decoding). */
+  private isLiteralKey(id: NodeId): boolean {
+    const k = this.kinds[id]!;
+    if (k <= K.BYTES) return true; // none, bools, ints, floats, str, bytes
+    if (k !== K.TUPLE || this.B[id]! > 8) return false;
+    const s = this.A[id]!;
+    for (let i = s; i < s + this.B[id]!; i++) if (this.kinds[this.csr[i]!]! > K.BYTES) return false;
+    return true;
+  }
+
   /** Pushes the dict-style edge codes of `count` key/value slots from `start`. */
   private dictEdgeSlots(start: number, count: number, out: number[]): void {
     for (let i = start; i + 1 < start + count; i += 2) {
-      if (this.keyLiteral(this.csr[i]!) === undefined) out.push(i);
+      if (!this.isLiteralKey(this.csr[i]!)) out.push(i);
       out.push(i + 1);
     }
   }
@@ -401,7 +415,7 @@ export class CompactGraph implements SnapshotGraph {
       }
     }
     for (let i = st[R.KWARGS]!; i < st[R.STATE]!; i++) out.push(i);
-    for (const dct of this.stateDicts(id, st)) {
+    for (const dct of this.stateDicts(st)) {
       const s = this.A[dct]!;
       for (let i = s; i < s + this.B[dct]!; i += 2) if (this.isTextKey(this.csr[i]!)) out.push(i + 1);
     }
@@ -419,8 +433,8 @@ export class CompactGraph implements SnapshotGraph {
     const entry = rel >> 1;
     const to = this.csr[code]!;
     if ((rel & 1) === 0) return { via: 'inner', label: `key-object:${entry}`, to };
-    const lit = this.keyLiteral(this.csr[code - 1]!);
-    return lit === undefined ? { via: 'value-of', key: String(entry), to } : { via: 'key', key: lit, to };
+    const key = this.csr[code - 1]!;
+    return this.isLiteralKey(key) ? { via: 'key', key: this.keyLiteral(key)!, to } : { via: 'value-of', key: String(entry), to };
   }
 
   /** The edge from `parent` with code `code` (one of `edgeCodes(parent)`). */

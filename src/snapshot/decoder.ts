@@ -33,6 +33,8 @@ export const DEFAULT_MAX_NODES = 50_000_000;
 export const DEFAULT_MAX_MEMO = 50_000_000;
 /** Memo keys far beyond the entries seen go to a Map; bound it so scattered keys cannot exhaust memory. */
 const MAX_SPARSE_MEMO = 1_000_000;
+/** Largest dense memo (keys below it live in a typed array). */
+const MAX_DENSE_MEMO = 1 << 28;
 
 /** How a REDUCE of a known global makes an instance rather than a call. */
 const IDIOM_RECONSTRUCTOR = 1;
@@ -77,6 +79,11 @@ function kindName(k: number): string {
   return KIND_NAMES[k] ?? 'scalar';
 }
 
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const F64_WORDS = new Int32Array(F64.buffer);
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('rehearse needs a little-endian machine');
+
 /** Thrown inside the machine; turned into a SnapshotError with the file name at the edge. */
 class Fail {
   constructor(
@@ -109,11 +116,14 @@ class Machine {
   stopOffset = -1;
 
   constructor(data: Uint8Array, opts: DecodeOptions) {
+    // Byte ranges are kept in Int32 columns.
+    if (data.length > 0x7fffffff) throw new Fail(0, 'pickles larger than 2 GiB are not supported');
     this.d = data;
     this.n = data.length;
     this.t = new NodeTable(data.length, opts.maxNodes ?? DEFAULT_MAX_NODES);
     this.maxMemo = opts.maxMemo ?? DEFAULT_MAX_MEMO;
-    this.memo = new Int32Array(Math.min(this.maxMemo, data.length) + 256);
+    // Memo keys are usually 0, 1, 2, … (one per PUT): a dense array, grown as keys come.
+    this.memo = new Int32Array(Math.min(this.maxMemo, data.length >>> 3) + 256);
   }
 
   private fail(reason: string): never {
@@ -182,12 +192,14 @@ class Machine {
     return this.mp > 0 ? this.marks[this.mp - 1]! : 0;
   }
 
+  private growStack(): void {
+    const s = new Int32Array(this.stack.length * 2);
+    s.set(this.stack);
+    this.stack = s;
+  }
+
   push(id: number): void {
-    if (this.sp >= this.stack.length) {
-      const s = new Int32Array(this.stack.length * 2);
-      s.set(this.stack);
-      this.stack = s;
-    }
+    if (this.sp >= this.stack.length) this.growStack();
     this.stack[this.sp++] = id;
   }
 
@@ -212,9 +224,9 @@ class Machine {
     return id;
   }
 
-  /** A container/instance/call whose children arrive over time (a = head segment, b = tail). */
+  /** A container/instance/call whose children arrive over time (see NodeTable.chain). */
   private chainNode(kind: number): number {
-    return this.node(kind, -1, -1);
+    return kind === K.LIST || kind === K.DICT || kind === K.SET ? this.node(kind, 0, 0) : this.node(kind, -1, -1);
   }
 
   private chainStack(id: number, from: number, to: number, role: number): void {
@@ -235,6 +247,12 @@ class Machine {
 
   private memoPut(key: number, id: number): void {
     if (key < 0) this.fail('negative memo key');
+    if (key >= this.memo.length && key < MAX_DENSE_MEMO && key < 2 * (this.memoCount + 1024)) {
+      // Grow only for keys near the ones seen: scattered keys (a memo bomb) go to the Map.
+      const m = new Int32Array(Math.min(MAX_DENSE_MEMO, Math.max(key + 1, this.memo.length * 2)));
+      m.set(this.memo);
+      this.memo = m;
+    }
     if (key < this.memo.length) {
       if (this.memo[key] === 0) this.memoCount++;
       this.memo[key] = id + 1;
@@ -272,6 +290,12 @@ class Machine {
     if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) return this.node(K.INT, v, 0);
     this.t.bigs.push(v);
     return this.node(K.BIGINT, this.t.bigs.length - 1, 0);
+  }
+
+  /** A float keeps its 64 bits in the row itself (a = low word, b = high word). */
+  private floatNode(v: number): number {
+    F64[0] = v;
+    return this.node(K.FLOAT, F64_WORDS[0]!, F64_WORDS[1]!);
   }
 
   private rangeNode(kind: number, len: number, what: string): number {
@@ -383,7 +407,7 @@ class Machine {
       this.op = op;
       counts[op]!++;
       switch (op) {
-        case OP.MARK:
+        case 0x28: // MARK
           if (this.mp >= this.marks.length) {
             const m = new Int32Array(this.marks.length * 2);
             m.set(this.marks);
@@ -391,30 +415,29 @@ class Machine {
           }
           this.marks[this.mp++] = this.sp;
           break;
-        case OP.STOP:
+        case 0x2e: // STOP
           this.root = this.pop();
           this.stopOffset = this.opPos;
           return;
-        case OP.POP:
+        case 0x30: // POP
           // As _pickle.c: a POP right at a MARK removes the mark.
           if (this.mp > 0 && this.marks[this.mp - 1] === this.sp) this.mp--;
           else this.pop();
           break;
-        case OP.POP_MARK:
+        case 0x31: // POP_MARK
           this.sp = this.popMark();
           break;
-        case OP.DUP:
+        case 0x32: // DUP
           this.push(this.top());
           break;
-        case OP.FLOAT: {
+        case 0x46: { // FLOAT
           const text = this.lineText();
           const v = parsePyFloat(text);
           if (v === undefined) this.fail(`bad FLOAT literal ${JSON.stringify(text)}`);
-          t.floats.push(v);
-          this.push(this.node(K.FLOAT, t.floats.length - 1, 0));
+          this.push(this.floatNode(v));
           break;
         }
-        case OP.INT: {
+        case 0x49: { // INT
           const s = this.pos;
           const e = this.lineEnd();
           this.pos = e + 1;
@@ -428,7 +451,7 @@ class Machine {
           }
           break;
         }
-        case OP.LONG: {
+        case 0x4c: { // LONG
           let text = this.lineText();
           if (text.endsWith('L')) text = text.slice(0, -1);
           const v = parsePyInt(text);
@@ -436,17 +459,18 @@ class Machine {
           this.push(this.intNode(v));
           break;
         }
-        case OP.BININT:
+        case 0x4a: // BININT
           this.push(this.node(K.INT, this.i32(), 0));
           break;
-        case OP.BININT1:
-          this.push(this.node(K.INT, this.u8(), 0));
+        case 0x4b: // BININT1
+          if (this.pos >= n) this.truncated('argument');
+          this.push(this.node(K.INT, d[this.pos++]!, 0));
           break;
-        case OP.BININT2:
+        case 0x4d: // BININT2
           this.push(this.node(K.INT, this.u16(), 0));
           break;
-        case OP.LONG1:
-        case OP.LONG4: {
+        case 0x8a: // LONG1
+        case 0x8b: { // LONG4
           const len = op === OP.LONG1 ? this.u8() : this.i32();
           if (len < 0) this.fail('LONG pickle has negative byte count');
           this.need(len, 'LONG payload');
@@ -454,24 +478,25 @@ class Machine {
           this.pos += len;
           break;
         }
-        case OP.NONE:
+        case 0x4e: // NONE
           this.push(this.node(K.NONE, 0, 0));
           break;
-        case OP.NEWTRUE:
+        case 0x88: // NEWTRUE
           this.push(this.node(K.TRUE, 0, 0));
           break;
-        case OP.NEWFALSE:
+        case 0x89: // NEWFALSE
           this.push(this.node(K.FALSE, 0, 0));
           break;
-        case OP.BINFLOAT: {
+        case 0x47: { // BINFLOAT
           this.need(8, 'BINFLOAT payload');
-          const v = new DataView(d.buffer, d.byteOffset + this.pos, 8).getFloat64(0, false);
+          // big-endian IEEE 754: reverse into a little-endian scratch (no DataView per float)
+          for (let i = 0; i < 8; i++) F64_BYTES[i] = d[this.pos + 7 - i]!;
+          const v = F64[0]!;
           this.pos += 8;
-          t.floats.push(v);
-          this.push(this.node(K.FLOAT, t.floats.length - 1, 0));
+          this.push(this.floatNode(v));
           break;
         }
-        case OP.STRING: {
+        case 0x53: { // STRING
           this.python2 = true;
           const s = this.pos;
           const e = this.lineEnd();
@@ -486,18 +511,21 @@ class Machine {
           this.push(this.node(escaped ? K.BYTES_PY2_ESC : K.BYTES_PY2, s + 1, e - 1 - (s + 1)));
           break;
         }
-        case OP.BINSTRING: {
+        case 0x54: { // BINSTRING
           this.python2 = true;
           const len = this.i32();
           if (len < 0) this.fail('BINSTRING pickle has negative byte count');
           this.push(this.rangeNode(K.BYTES_PY2, len, 'BINSTRING payload'));
           break;
         }
-        case OP.SHORT_BINSTRING:
+        case 0x55: { // SHORT_BINSTRING
           this.python2 = true;
-          this.push(this.rangeNode(K.BYTES_PY2, this.u8(), 'SHORT_BINSTRING payload'));
+          if (this.pos >= n) this.truncated('argument');
+          const len = d[this.pos++]!;
+          this.push(this.rangeNode(K.BYTES_PY2, len, 'SHORT_BINSTRING payload'));
           break;
-        case OP.UNICODE: {
+        }
+        case 0x56: { // UNICODE
           const s = this.pos;
           const e = this.lineEnd();
           this.pos = e + 1;
@@ -509,53 +537,53 @@ class Machine {
           this.push(this.node(escaped ? K.STR_RAWUNI : K.STR_LATIN1, s, e - s));
           break;
         }
-        case OP.BINUNICODE:
+        case 0x58: // BINUNICODE
           this.push(this.rangeNode(K.STR_UTF8, this.u32(), 'BINUNICODE payload'));
           break;
-        case OP.SHORT_BINUNICODE:
+        case 0x8c: // SHORT_BINUNICODE
           this.push(this.rangeNode(K.STR_UTF8, this.u8(), 'SHORT_BINUNICODE payload'));
           break;
-        case OP.BINUNICODE8:
+        case 0x8d: // BINUNICODE8
           this.push(this.rangeNode(K.STR_UTF8, this.u64(), 'BINUNICODE8 payload'));
           break;
-        case OP.BINBYTES:
+        case 0x42: // BINBYTES
           this.push(this.rangeNode(K.BYTES, this.u32(), 'BINBYTES payload'));
           break;
-        case OP.SHORT_BINBYTES:
+        case 0x43: // SHORT_BINBYTES
           this.push(this.rangeNode(K.BYTES, this.u8(), 'SHORT_BINBYTES payload'));
           break;
-        case OP.BINBYTES8:
+        case 0x8e: // BINBYTES8
           this.push(this.rangeNode(K.BYTES, this.u64(), 'BINBYTES8 payload'));
           break;
-        case OP.BYTEARRAY8:
+        case 0x96: // BYTEARRAY8
           this.push(this.rangeNode(K.BYTEARRAY, this.u64(), 'BYTEARRAY8 payload'));
           break;
-        case OP.EMPTY_LIST:
+        case 0x5d: // EMPTY_LIST
           this.push(this.chainNode(K.LIST));
           break;
-        case OP.EMPTY_DICT:
+        case 0x7d: // EMPTY_DICT
           this.push(this.chainNode(K.DICT));
           break;
-        case OP.EMPTY_SET:
+        case 0x8f: // EMPTY_SET
           this.push(this.chainNode(K.SET));
           break;
-        case OP.EMPTY_TUPLE:
+        case 0x29: // EMPTY_TUPLE
           this.push(this.directNode(K.TUPLE, 0, 0));
           break;
-        case OP.TUPLE1:
-        case OP.TUPLE2:
-        case OP.TUPLE3: {
-          const k = op - OP.TUPLE1 + 1;
+        case 0x85: // TUPLE1
+        case 0x86: // TUPLE2
+        case 0x87: { // TUPLE3
+          const k = op - 0x85 + 1; // TUPLE1..3
           if (this.sp - k < this.fence()) this.fail('stack underflow');
           const id = this.directNode(K.TUPLE, this.sp - k, this.sp);
           this.sp -= k;
           this.push(id);
           break;
         }
-        case OP.TUPLE:
-        case OP.LIST:
-        case OP.DICT:
-        case OP.FROZENSET: {
+        case 0x74: // TUPLE
+        case 0x6c: // LIST
+        case 0x64: // DICT
+        case 0x91: { // FROZENSET
           const m = this.popMark();
           let id: number;
           if (op === OP.TUPLE) id = this.directNode(K.TUPLE, m, this.sp);
@@ -569,35 +597,35 @@ class Machine {
           this.push(id);
           break;
         }
-        case OP.APPEND: {
+        case 0x61: { // APPEND
           const v = this.pop();
           if (this.sp < 1) this.fail('stack underflow');
           this.stack[this.sp] = v;
           this.addItems(this.stack[this.sp - 1]!, this.sp, this.sp + 1, false);
           break;
         }
-        case OP.APPENDS:
-        case OP.ADDITEMS: {
+        case 0x65: // APPENDS
+        case 0x90: { // ADDITEMS
           const m = this.popMark();
           if (m < 1) this.fail('stack underflow');
           this.addItems(this.stack[m - 1]!, m, this.sp, op === OP.ADDITEMS);
           this.sp = m;
           break;
         }
-        case OP.SETITEM: {
+        case 0x73: { // SETITEM
           if (this.sp - 2 < Math.max(1, this.fence())) this.fail('stack underflow');
           this.setItems(this.stack[this.sp - 3]!, this.sp - 2, this.sp);
           this.sp -= 2;
           break;
         }
-        case OP.SETITEMS: {
+        case 0x75: { // SETITEMS
           const m = this.popMark();
           if (m < 1) this.fail('stack underflow');
           this.setItems(this.stack[m - 1]!, m, this.sp);
           this.sp = m;
           break;
         }
-        case OP.BUILD: {
+        case 0x62: { // BUILD
           const state = this.pop();
           const target = this.top();
           const k = t.kinds[target]!;
@@ -605,10 +633,10 @@ class Machine {
           this.chain1(target, state, R.STATE);
           break;
         }
-        case OP.GLOBAL:
+        case 0x63: // GLOBAL
           this.push(this.globalFromLines());
           break;
-        case OP.STACK_GLOBAL: {
+        case 0x93: { // STACK_GLOBAL
           const name = this.pop();
           const module = this.pop();
           const ms = this.strText(module);
@@ -621,7 +649,7 @@ class Machine {
           this.push(id);
           break;
         }
-        case OP.INST: {
+        case 0x69: { // INST
           this.python2 = true;
           const m = this.popMark();
           const cls = this.globalFromLines();
@@ -631,7 +659,7 @@ class Machine {
           this.push(id);
           break;
         }
-        case OP.OBJ: {
+        case 0x6f: { // OBJ
           this.python2 = true;
           const m = this.popMark();
           if (this.sp - m < 1) this.fail('stack underflow: OBJ without a class');
@@ -641,7 +669,7 @@ class Machine {
           this.push(id);
           break;
         }
-        case OP.NEWOBJ: {
+        case 0x81: { // NEWOBJ
           const args = this.pop();
           const cls = this.pop();
           if (!this.isTuple(args)) this.fail('NEWOBJ expected an argument tuple');
@@ -650,7 +678,7 @@ class Machine {
           this.push(id);
           break;
         }
-        case OP.NEWOBJ_EX: {
+        case 0x92: { // NEWOBJ_EX
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
@@ -662,10 +690,10 @@ class Machine {
           this.push(id);
           break;
         }
-        case OP.REDUCE:
+        case 0x52: // REDUCE
           this.reduce();
           break;
-        case OP.PERSID: {
+        case 0x50: { // PERSID
           const s = this.pos;
           const e = this.lineEnd();
           this.pos = e + 1;
@@ -674,53 +702,59 @@ class Machine {
           this.push(this.node(K.PERSID, pid, 0));
           break;
         }
-        case OP.BINPERSID:
+        case 0x51: // BINPERSID
           this.push(this.node(K.PERSID, this.pop(), 0));
           break;
-        case OP.EXT1:
-        case OP.EXT2:
-        case OP.EXT4: {
+        case 0x82: // EXT1
+        case 0x83: // EXT2
+        case 0x84: { // EXT4
           const code = op === OP.EXT1 ? this.u8() : op === OP.EXT2 ? this.u16() : this.i32();
           if (code <= 0) this.fail('EXT specifies code <= 0');
           this.push(this.node(K.EXT, code, 0));
           break;
         }
-        case OP.GET:
+        case 0x67: // GET
           this.push(this.memoGet(this.lineInt()));
           break;
-        case OP.BINGET:
-          this.push(this.memoGet(this.u8()));
+        case 0x68: { // BINGET — the commonest opcode of real snapshots: inlined
+          if (this.pos >= n) this.truncated('argument');
+          const v = this.memo[d[this.pos++]!]!; // the dense memo always covers keys < 256
+          if (v === 0) this.memoGet(d[this.pos - 1]!); // fails with the reason
+          if (this.sp >= this.stack.length) this.growStack();
+          this.stack[this.sp++] = v - 1;
           break;
-        case OP.LONG_BINGET:
+        }
+        case 0x6a: // LONG_BINGET
           this.push(this.memoGet(this.u32()));
           break;
-        case OP.PUT:
+        case 0x70: // PUT
           this.memoPut(this.lineInt(), this.top());
           break;
-        case OP.BINPUT:
-          this.memoPut(this.u8(), this.top());
+        case 0x71: // BINPUT
+          if (this.pos >= n) this.truncated('argument');
+          this.memoPut(d[this.pos++]!, this.top());
           break;
-        case OP.LONG_BINPUT:
+        case 0x72: // LONG_BINPUT
           this.memoPut(this.u32(), this.top());
           break;
-        case OP.MEMOIZE:
+        case 0x94: // MEMOIZE
           this.memoPut(this.memoCount, this.top());
           break;
-        case OP.PROTO: {
+        case 0x80: { // PROTO
           const v = this.u8();
           if (v > 5) this.fail(`unsupported pickle protocol: ${v}`);
           if (v > this.protocol) this.protocol = v;
           break;
         }
-        case OP.FRAME: {
+        case 0x95: { // FRAME
           const len = this.u64();
           if (len > n - this.pos) this.truncated('FRAME');
           break;
         }
-        case OP.NEXT_BUFFER:
+        case 0x97: // NEXT_BUFFER
           this.push(this.node(K.BUFFER, 0, 0));
           break;
-        case OP.READONLY_BUFFER: {
+        case 0x98: { // READONLY_BUFFER
           const top = this.top();
           const k = t.kinds[top]!;
           if (k === K.BUFFER) this.stack[this.sp - 1] = this.node(K.BUFFER_RO, 0, 0);
@@ -762,13 +796,13 @@ class Machine {
       for (const [, v] of [...this.sparse].sort((x, y) => x[0] - y[0])) items.push(v);
     }
     const arr = Int32Array.from(items);
-    const id = this.t.add(K.LIST, this.opPos, -1, -1);
+    const id = this.t.add(K.LIST, this.opPos, 0, 0);
     if (id < 0) return -1;
     if (arr.length > 0) this.t.chain(id, this.t.poolPush(arr, 0, arr.length), arr.length, R.LITEM);
     return id;
   }
 
-  graph(root: number, data: Uint8Array): SnapshotGraph {
+  graph(root: number, data: Uint8Array, partial = false): SnapshotGraph {
     const opcodes: Record<string, number> = {};
     for (let i = 0; i < 256; i++) if (this.opCounts[i]! > 0) opcodes[opName(i)] = this.opCounts[i]!;
     const info: StreamInfo = {
@@ -778,6 +812,7 @@ class Machine {
       python2Hints: this.python2,
       opcodes,
     };
+    if (partial) info.partial = true;
     const { csr, aux } = this.t.finalize();
     return new CompactGraph({
       data,
@@ -787,7 +822,6 @@ class Machine {
       b: this.t.b,
       csr,
       aux,
-      floats: this.t.floats,
       bigs: this.t.bigs,
       count: this.t.count,
       root,
@@ -857,13 +891,13 @@ export function decodePickleTolerant(
     if (m) {
       try {
         const root = m.partialRoot();
-        if (root >= 0) return { graph: m.graph(root, data), error };
+        if (root >= 0) return { graph: m.graph(root, data, true), error };
       } catch {
         // fall through to an empty graph
       }
     }
     const empty = new Machine(new Uint8Array(0), { file: opts.file });
     const root = empty.partialRoot();
-    return { graph: empty.graph(root, data), error };
+    return { graph: empty.graph(root, data, true), error };
   }
 }

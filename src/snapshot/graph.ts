@@ -90,6 +90,11 @@ export interface StreamInfo {
   python2Hints: boolean;
   /** Count of each opcode name seen (for `inspect --json`). */
   opcodes: Record<string, number>;
+  /**
+   * Set by `decodePickleTolerant` when it stopped at an error: the root is then a synthetic list
+   * (made at the error's offset) of what was decoded, and `stopOffset` is -1.
+   */
+  partial?: boolean;
 }
 
 export interface SnapshotGraph {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import { UserError } from '../errors.js';
+import { SnapshotError, UserError } from '../errors.js';
 import { aotToPickle, AotSyntaxError, looksLikeAot } from './aot.js';
 
 export type Compression = 'none' | 'gzip' | 'bzip2';
@@ -96,11 +96,13 @@ export function identifySnapshot(file: string, raw: Uint8Array, opts: OpenOption
     }
   }
   if (compression === 'none' && looksEncrypted(raw)) {
+    // Old twistd only ran such files (`twistd -e -f FILE` asks for the passphrase); sob.load
+    // with the passphrase and a save without one is the way to a plain copy.
     throw new UserError(
-      `${file}: looks like an encrypted Twisted snapshot (.etap/.etas: AES with the MD5 of a passphrase, no header); ` +
-        `decrypt it first: with the passphrase, load it once with the Twisted release that wrote it ` +
-        `(twisted.persisted.sob.load(file, style, passphrase)) and save it unencrypted, or run that release's ` +
-        `'twistd --decrypt -f FILE' and save the application again`,
+      `${file}: looks like an encrypted Twisted snapshot (.etap/.etas: AES-ECB keyed by the MD5 of a passphrase, no header); ` +
+        `decrypt it first with the Twisted release that wrote it: ` +
+        `app = twisted.persisted.sob.load('${file}', 'pickle' (or 'source' for .etas), PASSPHRASE), ` +
+        `then sob.IPersistable(app).save(filename='plain.tap') without a passphrase, and inspect the plain copy`,
     );
   }
   const what = compression === 'none' ? 'content' : `${compression}-decompressed content`;
@@ -178,8 +180,9 @@ function bunzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
   }
   if (over) throw tooBig(file, 'bzip2', limit);
   if (error) {
-    const why = error.truncated ? 'truncated or corrupt bzip2 data (the stream ends inside a block)' : `corrupt bzip2 data (${error.message})`;
-    throw new UserError(`${file}: ${why}, within the first ${error.at} compressed bytes`);
+    // The library does not say where in the input it was; we know how much we had fed it.
+    const why = error.truncated ? 'truncated or corrupt bzip2 data (the stream ends inside a block)' : `corrupt bzip2 data (${error.message}), noticed reading the compressed input`;
+    throw new SnapshotError(file, error.at, undefined, why);
   }
   if (!ended) throw new UserError(`${file}: truncated bzip2 data`);
   return new Uint8Array(Buffer.concat(chunks, total));
@@ -296,6 +299,11 @@ function describe(b: Uint8Array): string {
   const head = Buffer.from(b.subarray(0, 16));
   const printable = [...head].every((c) => (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09);
   if (/^\d+:[012]/.test(head.toString('latin1'))) return 'looks like a Buildbot step log: netstring chunks';
+  const start = Buffer.from(b.subarray(0, 4096)).toString('latin1');
+  // Twisted's old marmalade XML style (.tax): a snapshot rehearse cannot read.
+  if (/^\s*<\?xml/.test(start) && /<(instance|marmalade|reference|dictionary)\b/.test(start)) {
+    return 'looks like a Twisted marmalade XML snapshot (.tax), which rehearse does not read: load it with the Twisted release that wrote it and save it as a pickle';
+  }
   if (printable) return `text starting ${JSON.stringify(head.toString('latin1').split('\n')[0])}`;
   return `binary, starting ${head.subarray(0, 8).toString('hex')}`;
 }

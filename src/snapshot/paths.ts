@@ -1,5 +1,19 @@
 // Object paths: one breadth-first search from the root, in edge order, computed once per graph
 // and kept in typed arrays (parent and edge code per node). Iterative: depth costs no stack.
+//
+// Path steps (edges in this order for an instance: class, args, kwargs, attributes, state,
+// list items, dict items):
+//   .name                 attribute (a text key of the instance's state dict, or of its slots dict)
+//   .<attr "a.b">         attribute whose name is no identifier (e.g. Twisted's version keys)
+//   [3]                   list/tuple/set item, or an item APPENDed onto an instance
+//   ['full'] [12] [(1, 'a')]  dict value under a key shown as a Python literal
+//   .<key-object:N>       the key object of dict entry N (a key that is no literal)
+//   .<key:N>              the value of dict entry N whose key is an object
+//   .<cls> .<arg:N> .<kwargs> .<state>   an instance's class, constructor arguments, BUILD state
+//   .<callable> .<args>   a REDUCE call's callable and argument tuple
+//   .<pid>                a persistent id's payload
+// A node the root does not reach (a dict's str key, a discarded args tuple) has the path
+// `<unreachable #id>`.
 import type { Edge, NodeId } from './graph.js';
 
 export interface BfsSource {

@@ -181,6 +181,30 @@ function benignUse(graph: SnapshotGraph, qual: string, call: NodeId): string | u
   return undefined;
 }
 
+/**
+ * The BUILD gadget: BUILD({'__setstate__': f}) on an object without __setstate__ stores f in its
+ * __dict__, and a second BUILD then calls f(state). Checked only when some string in the
+ * snapshot reads `__setstate__` (cheap), since it needs every instance's edges.
+ */
+function plantedSetstate(graph: SnapshotGraph, report: (callee: NodeId, instance: NodeId, stateArg: NodeId) => void): void {
+  const marker = [...graph.nodesOfKind('str'), ...graph.nodesOfKind('bytes')].some((id) => graph.text(id) === '__setstate__');
+  if (!marker) return;
+  for (const id of graph.nodesOfKind('instance')) {
+    const states = graph.edges(id).filter((e) => e.via === 'inner' && e.label === 'state').map((e) => e.to);
+    for (let i = 0; i + 1 < states.length; i++) {
+      const st = graph.node(states[i]!);
+      const dicts = st.kind === 'dict' ? [st] : st.kind === 'tuple' ? st.items.map((x) => graph.node(x)).filter((n) => n.kind === 'dict') : [];
+      for (const d of dicts) {
+        if (d.kind !== 'dict') continue;
+        for (const [k, v] of d.entries) if (graph.text(k) === '__setstate__') report(v, id, states[i + 1]!);
+      }
+    }
+  }
+}
+
+/** Characters of each argument shown: enough for a command line or the text inside marshal bytes. */
+const ARG_MAX = 1000;
+
 const CONF_RANK: Record<UnsafeConfidence, number> = { high: 0, medium: 1, low: 2 };
 
 /**
@@ -190,31 +214,42 @@ const CONF_RANK: Record<UnsafeConfidence, number> = { high: 0, medium: 1, low: 2
 export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
   const found: UnsafeCall[] = [];
   const calledGlobals = new Set<NodeId>();
-  const argsText = (ids: NodeId[]): string => ids.map((a) => reprNode(graph, a, { max: 80 })).join(', ');
+  const argsText = (ids: NodeId[]): string => ids.map((a) => reprNode(graph, a, { max: ARG_MAX })).join(', ');
 
-  const judge = (calleeId: NodeId, node: NodeId, args: string, how: string): void => {
-    const callee = graph.node(calleeId);
-    if (callee.kind === 'global') {
+  // Snapshots hold millions of instances of a few classes: judge each class reference once.
+  const verdicts = new Map<NodeId, { qual: string; rule: UnsafeRule | undefined; safe: boolean } | null>();
+  const verdictOf = (calleeId: NodeId): { qual: string; rule: UnsafeRule | undefined; safe: boolean } | null => {
+    let v = verdicts.get(calleeId);
+    if (v === undefined) {
+      const callee = graph.node(calleeId);
+      if (callee.kind === 'global') {
+        const qual = `${callee.module}.${callee.name}`;
+        v = { qual, rule: matchUnsafe(callee.module, callee.name), safe: SAFE.has(qual) };
+      } else v = null;
+      verdicts.set(calleeId, v);
+    }
+    return v;
+  };
+
+  /** args is computed only for what gets reported. */
+  const judge = (calleeId: NodeId, node: NodeId, args: () => string, how: string): void => {
+    const v = verdictOf(calleeId);
+    if (v) {
       calledGlobals.add(calleeId);
-      const qual = `${callee.module}.${callee.name}`;
-      const rule = matchUnsafe(callee.module, callee.name);
-      const benign = how === 'REDUCE' ? benignUse(graph, qual, node) : undefined;
-      if (rule && benign) {
-        found.push({ callable: qual, kind: 'call', confidence: 'low', why: benign, args, offset: graph.offset(node), path: graph.pathOf(node), node });
-      } else if (rule) {
-        found.push({ callable: qual, kind: 'call', confidence: rule.confidence, why: rule.what, args, offset: graph.offset(node), path: graph.pathOf(node), node });
-      } else if (how === 'REDUCE' && !SAFE.has(qual)) {
+      if (!v.rule && (how !== 'REDUCE' || v.safe)) return;
+      const benign = v.rule && how === 'REDUCE' ? benignUse(graph, v.qual, node) : undefined;
+      const at = { offset: graph.offset(node), path: graph.pathOf(node), node };
+      if (v.rule && !benign) found.push({ callable: v.qual, kind: 'call', confidence: v.rule.confidence, why: v.rule.what, args: args(), ...at });
+      else if (benign) found.push({ callable: v.qual, kind: 'call', confidence: 'low', why: benign, args: args(), ...at });
+      else
         found.push({
-          callable: qual,
+          callable: v.qual,
           kind: 'call',
           confidence: 'low',
           why: 'executes an unknown callable (not in the known-safe set; a class constructor or function runs on load)',
-          args,
-          offset: graph.offset(node),
-          path: graph.pathOf(node),
-          node,
+          args: args(),
+          ...at,
         });
-      }
       return;
     }
     // A computed callable (the result of another call, an instance's __call__, …): the shape of
@@ -223,8 +258,8 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
       callable: reprNode(graph, calleeId, { max: 80 }),
       kind: 'call',
       confidence: 'medium',
-      why: `calls a computed callable (${callee.kind}), the shape of a gadget chain`,
-      args,
+      why: `calls a computed callable (${graph.kind(calleeId)}), the shape of a gadget chain`,
+      args: args(),
       offset: graph.offset(node),
       path: graph.pathOf(node),
       node,
@@ -234,15 +269,41 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
   for (const id of graph.nodesOfKind('call')) {
     const n = graph.node(id);
     if (n.kind !== 'call') continue;
-    const a = graph.node(n.args);
-    judge(n.callable, id, a.kind === 'tuple' ? argsText(a.items) : reprNode(graph, n.args, { max: 80 }), 'REDUCE');
+    judge(n.callable, id, () => {
+      const a = graph.node(n.args);
+      return a.kind === 'tuple' ? argsText(a.items) : reprNode(graph, n.args, { max: ARG_MAX });
+    }, 'REDUCE');
   }
+  // Instances: classOf is cheap; build the node view only for the few that need a closer look.
+  const byQual = new Map<string, boolean>();
   for (const id of graph.nodesOfKind('instance')) {
+    const c = graph.classOf(id);
+    if (c) {
+      const qual = `${c.module}.${c.name}`;
+      let suspicious = byQual.get(qual);
+      if (suspicious === undefined) byQual.set(qual, (suspicious = matchUnsafe(c.module, c.name) !== undefined));
+      // Not on the deny-list: its global is not reported as a reference either, so skip it.
+      if (!suspicious) continue;
+    }
     const n = graph.node(id);
     if (n.kind !== 'instance') continue;
     // A "class" that is really a function (INST os system, OBJ) is called with the args.
-    judge(n.cls, id, argsText(n.args), n.how);
+    judge(n.cls, id, () => argsText(n.args), n.how);
   }
+  plantedSetstate(graph, (callee, instance, stateArg) => {
+    const v = verdictOf(callee);
+    if (v) calledGlobals.add(callee);
+    found.push({
+      callable: v ? v.qual : reprNode(graph, callee, { max: 80 }),
+      kind: 'call',
+      confidence: v?.rule?.confidence === 'high' ? 'high' : 'medium',
+      why: `a BUILD plants __setstate__ in the instance and the next BUILD calls it${v?.rule ? ` (${v.rule.what})` : ''}`,
+      args: reprNode(graph, stateArg, { max: ARG_MAX }),
+      offset: graph.offset(stateArg),
+      path: graph.pathOf(instance),
+      node: instance,
+    });
+  });
   for (const id of graph.nodesOfKind('global')) {
     if (calledGlobals.has(id)) continue;
     const g = graph.node(id);

@@ -34,11 +34,17 @@ export type PyValue =
    * it with cls.__new__ when there are no args), 'NEWOBJ' (cls.__new__(cls, *args)), 'INST'
    * (protocol 0). `state` is passed to BUILD (`__setstate__` or `__dict__.update`).
    */
-  | { kind: 'instance'; cls: PyGlobal; how?: 'OBJ' | 'NEWOBJ' | 'INST'; args?: PyValue[]; state?: PyValue }
+  | ({ kind: 'instance'; cls: PyGlobal; how?: 'OBJ' | 'NEWOBJ' | 'INST'; args?: PyValue[]; state?: PyValue } & Extras)
   /** `callable(*args)` via REDUCE, then BUILD(state) if given. */
-  | { kind: 'call'; callable: PyValue; args: PyValue[]; state?: PyValue }
+  | ({ kind: 'call'; callable: PyValue; args: PyValue[]; state?: PyValue } & Extras)
   /** A persistent id (BINPERSID; PERSID with a string pid in protocol 0). */
   | { kind: 'persid'; pid: PyValue };
+
+/** Items a reduce-style object receives after it is made (APPENDS / SETITEMS), before BUILD. */
+export interface Extras {
+  listItems?: PyValue[];
+  dictItems?: Array<[PyValue, PyValue]>;
+}
 
 export interface WriteOptions {
   /** 2 (default) or 0. Protocol 0 cannot spell NEWOBJ or Python 3 bytes: those throw. */
@@ -124,8 +130,7 @@ type Task =
   /** After a tuple's items: if the tuple got memoized meanwhile (a cycle), drop the copy. */
   | { t: 'tuple-end'; obj: object; n: number; short: number | undefined }
   /** Finish INST: the class is part of the opcode. */
-  | { t: 'inst'; cls: PyGlobal }
-  ;
+  | { t: 'inst'; cls: PyGlobal };
 
 /** Write `root` as a pickle. Throws Error (a bug of the caller) on values it cannot spell. */
 export function writePickle(root: PyValue, opts: WriteOptions = {}): Uint8Array {
@@ -292,7 +297,7 @@ export function writePickle(root: PyValue, opts: WriteOptions = {}): Uint8Array 
           building.add(v);
           const how = v.how ?? (bin ? 'OBJ' : 'INST');
           const args = v.args ?? [];
-          const tail: Task[] = [{ t: 'memo', obj: v }];
+          const tail: Task[] = [{ t: 'memo', obj: v }, ...extras(v)];
           if (v.state !== undefined) tail.push({ t: 'save', v: v.state }, { t: 'op', op: OP.BUILD });
           if (how === 'INST') {
             out.byte(OP.MARK);
@@ -310,7 +315,7 @@ export function writePickle(root: PyValue, opts: WriteOptions = {}): Uint8Array 
         case 'call': {
           if (building.has(task.as ?? v)) throw new Error('a call that is its own argument cannot be pickled');
           building.add(task.as ?? v);
-          const tail: Task[] = [{ t: 'memo', obj: task.as ?? v }];
+          const tail: Task[] = [{ t: 'memo', obj: task.as ?? v }, ...extras(v)];
           if (v.state !== undefined) tail.push({ t: 'save', v: v.state }, { t: 'op', op: OP.BUILD });
           push({ t: 'save', v: v.callable }, { t: 'save', v: { kind: 'tuple', items: v.args } }, { t: 'op', op: OP.REDUCE }, ...tail);
           break;
@@ -330,6 +335,15 @@ export function writePickle(root: PyValue, opts: WriteOptions = {}): Uint8Array 
   return out.result();
 
   // Helpers that need the loop's state (declared as functions so they hoist).
+  /** CPython's save_reduce order: list items, then dict items, then the state. */
+  function extras(v: Extras): Task[] {
+    const tasks: Task[] = [];
+    const collect = (...t: Task[]): void => void tasks.push(...t);
+    if (v.listItems?.length) pushBatches(collect, v.listItems.map((x) => [x]), bin ? OP.APPENDS : OP.APPEND, bin);
+    if (v.dictItems?.length) pushBatches(collect, v.dictItems, bin ? OP.SETITEMS : OP.SETITEM, bin);
+    return tasks;
+  }
+
   function pushBatches(pushFn: (...t: Task[]) => void, rows: PyValue[][], op: number, batched: boolean): void {
     const tasks: Task[] = [];
     if (!batched) {

@@ -5,10 +5,12 @@
 import { spawnSync } from 'node:child_process';
 
 const SCRIPT = String.raw`
-import sys, json, base64, pickle, io, struct
+import sys, json, base64, pickle, io, struct, re
 PY2 = sys.version_info[0] == 2
 SAFE = ('builtins', '__builtin__', '_codecs', 'copy_reg', 'copyreg')
 class Stub(object):
+    def __init__(self, *args, **kwargs):
+        self._args = list(args) + sorted(kwargs.items())
     def __setstate__(self, state):
         self._state = state
 def stub_for(m, n):
@@ -49,9 +51,10 @@ def describe(v, seen):
     if t in (set, frozenset): return {'set': sorted(json.dumps(describe(x, {}), sort_keys=True) for x in v), 'frozen': t is frozenset}
     if isinstance(v, Stub):
         d = {'inst': type(v)._qual}
+        if v.__dict__.get('_args'): d['args'] = describe(list(v._args), seen)
         if '_state' in v.__dict__: d['state'] = describe(v._state, seen)
         return d
-    return {'other': repr(v)}
+    return {'other': re.sub(' at 0x[0-9a-f]+', '', repr(v))}
 out = []
 for b in json.loads(sys.stdin.read()):
     try:

@@ -67,6 +67,15 @@ test('a corrupt pickle: one line naming file, byte and opcode, exit 2, nothing o
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^rehearse: test\/fixtures\/snapshots\/misc\/bad-opcode\.pickle: .+ at byte \d+ \(opcode [^)]+\)\n$/);
+  // With --json the good files are still reported, the bad one as an error entry; exit 2.
+  const j = await runCli(['inspect', '--json', `${F}/misc/bad-opcode.pickle`, `${F}/basedir/full/builder`]);
+  assert.equal(j.code, 2);
+  const doc = JSON.parse(j.stdout);
+  assert.deepEqual(Object.keys(doc.snapshots[0]).sort(), ['error', 'file', 'offset', 'opcode', 'status']);
+  assert.equal(doc.snapshots[0].status, 'error');
+  assert.doesNotMatch(doc.snapshots[0].error, /bad-opcode\.pickle/);
+  assert.equal(doc.snapshots[1].status, 'ok');
+  assert.equal(doc.totals.failed, 1);
 });
 
 test('--partial shows what was decoded before the error and says it is partial', async () => {
@@ -112,9 +121,27 @@ test('input errors exit 2 with one line: missing path, encrypted snapshot, bad o
   }
 });
 
+test('many skipped files: the first ten are named, the rest counted', async () => {
+  const r = await runCli(['inspect', `${F}/basedir`, `${F}/misc/notes.txt`, `${F}/misc/empty`, `${F}/aot/make_aot.py`, `${F}/gen/make_misc.py`, `${F}/gen/make_basedir.py`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((r.stderr.match(/skipped, not a snapshot/g) ?? []).length, 10);
+  assert.match(r.stderr, /^rehearse: note: 1 more files skipped, not snapshots \(--json lists them all\)$/m);
+});
+
 test('a file that is not a snapshot is a note, not an error', async () => {
   const r = await runCli(['inspect', `${F}/misc/notes.txt`, `${F}/misc/py3-proto0.data`]);
   assert.equal(r.code, 0);
   assert.match(r.stderr, /note: .*notes\.txt: skipped, not a snapshot/);
   assert.match(r.stdout, /1 snapshot inspected, 1 skipped \(not snapshots\)/);
+});
+
+test('colour only when asked: FORCE_COLOR colours the summary and the tree, NO_COLOR keeps them plain', async () => {
+  const args = ['inspect', `${F}/misc/unsafe-system.pickle`, '--tree', '--depth', '1'];
+  const coloured = await runCli(args, { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+  assert.equal(coloured.code, 0, coloured.stderr);
+  assert.match(coloured.stdout, /\x1b\[31m\x1b\[1m {2}UNSAFE/);
+  assert.match(coloured.stdout, /\x1b\[36mflock\.service\.Service\x1b\[39m/);
+  const plain = await runCli(args);
+  assert.doesNotMatch(plain.stdout, /\x1b\[/);
+  assert.equal(plain.stdout, coloured.stdout.replace(/\x1b\[\d+m/g, ''));
 });

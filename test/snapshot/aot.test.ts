@@ -114,3 +114,26 @@ test('AOT sniffing: app= and AOT constructors, not other Python', () => {
   for (const s of yes) assert.ok(looksLikeAot(Buffer.from(s)), s);
   for (const s of no) assert.ok(!looksLikeAot(Buffer.from(s)), s);
 });
+
+test('hostile references are refused cleanly', () => {
+  assert.throws(() => aotToPickle('app=Ref(1, (Deref(1),))'), (e: unknown) => e instanceof AotSyntaxError && /cannot be expressed as a pickle/.test(e.reason));
+  assert.throws(() => aotToPickle('app=[Ref(1, Deref(2)), Ref(2, [])]'), (e: unknown) => e instanceof AotSyntaxError && /wraps another reference/.test(e.reason));
+  // A list that holds itself is fine (Python builds it the same way).
+  const { value } = aotToPickle('app=Ref(1, [Deref(1)])');
+  assert.ok(value && typeof value === 'object' && value.kind === 'list' && value.items[0] === value);
+});
+
+test('fuzz: random token soup either converts or fails with AotSyntaxError, never anything else', async () => {
+  const fc = (await import('fast-check')).default;
+  const tokens = ['app=', 'Instance(', 'Ref(', 'Deref(', 'Class(', 'Module(', 'Copyreg(', 'InstanceMethod(', "'a.B'", "u'x'", "b'\\x00'", '1', '-2', '3L', '1.5', '2j', '(', ')', '[', ']', '{', '}', ',', ':', '=', 'x', 'None', 'True', '#c\n', '\\\n', "'''t'''"];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 30 }), (parts) => {
+      try {
+        aotToPickle(parts.join(' '));
+      } catch (e) {
+        if (!(e instanceof AotSyntaxError)) throw e;
+      }
+    }),
+    { numRuns: 3000, seed: 42 },
+  );
+});

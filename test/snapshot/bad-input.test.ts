@@ -1,6 +1,7 @@
 // Bad input: every failure is a SnapshotError naming the file, an offset within the data and
 // (when there is one) the opcode; nothing else escapes, nothing hangs, nothing huge is allocated.
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { decodePickle, decodePickleTolerant } from '../../src/snapshot/decoder.js';
 import type { SnapshotGraph } from '../../src/snapshot/graph.js';
@@ -189,15 +190,38 @@ test('--partial: a truncated pickle gives what was decoded, under a synthetic ro
   const root = graph.node(graph.root);
   assert.equal(root.kind, 'list');
   assert.equal(graph.offset(graph.root), error.offset);
+  assert.equal(graph.info.partial, true);
+  assert.equal(graph.info.stopOffset, -1);
   assert.ok(root.kind === 'list' && root.items.length > 0);
   assert.ok(graph.nodesOfKind('instance').length > 0, 'the instances decoded before the cut are there');
   exercise(graph);
   // A whole pickle: no error, the real root.
   const whole = decodePickleTolerant(data, { file: 'whole.pickle' });
   assert.equal(whole.error, undefined);
+  assert.equal(whole.graph.info.partial, undefined);
   assert.equal(whole.graph.kind(whole.graph.root), 'dict');
   // Nothing decodable at all: an empty root list and the error.
   const none = decodePickleTolerant(bytes([0xff]), { file: 'x' });
   assert.ok(none.error);
   assert.deepEqual(none.graph.node(none.graph.root), { kind: 'list', items: [] });
+});
+
+test('property: any byte string (opcode-rich) decodes or is a SnapshotError, and a decoded graph is usable', () => {
+  const OPCODE_BYTES = [...'()0123FIJKLMNPQRSTUVXabcdeghijlmopqrstu}]BCG.'].map((c) => c.charCodeAt(0));
+  for (let b = 0x80; b <= 0x98; b++) OPCODE_BYTES.push(b);
+  const byte = fc.oneof(fc.constantFrom(...OPCODE_BYTES), fc.integer({ min: 0, max: 255 }), fc.constant(0x0a));
+  fc.assert(
+    fc.property(fc.array(byte, { maxLength: 64 }), (arr) => {
+      const data = Uint8Array.from([...arr, 0x2e]);
+      try {
+        exercise(decodePickle(data, { file: 'prop.pickle' }));
+      } catch (e) {
+        if (!(e instanceof SnapshotError)) throw e;
+        if (e.offset < 0 || e.offset > data.length) throw new Error(`offset ${e.offset}`);
+      }
+      const t = decodePickleTolerant(data, { file: 'prop.pickle' });
+      exercise(t.graph);
+    }),
+    { seed: 20261127, numRuns: 3000 },
+  );
 });

@@ -254,3 +254,87 @@ test('hostile but decodable: an OBJ whose class is an int has no classOf', () =>
   assert.equal(n.kind === 'instance' && g.kind(n.cls), 'int');
   assert.equal(g.classOf(g.root), undefined);
 });
+
+test('memo keys beyond the first guess grow the dense memo; every GET finds its PUT', () => {
+  // ] then, for i < n: BININT2 i, LONG_BINPUT 2i, APPEND; then some LONG_BINGETs, APPEND.
+  // Keys reach 2n, well past the first dense guess (input size / 8).
+  const n = 20_000;
+  const parts: number[] = [0x5d];
+  for (let i = 0; i < n; i++) parts.push(0x4d, i & 0xff, i >> 8, 0x72, (2 * i) & 0xff, (2 * i) >> 8, 0, 0, 0x61);
+  for (let i = n - 1; i >= 0; i -= 997) parts.push(0x6a, (2 * i) & 0xff, (2 * i) >> 8, 0, 0, 0x61);
+  parts.push(0x2e);
+  const g = decodePickle(Uint8Array.from(parts), { file: 'memo.pickle' });
+  const root = g.node(g.root);
+  if (root.kind !== 'list') assert.fail('a list');
+  assert.equal(root.items.length, n + Math.ceil(n / 997));
+  assert.equal(root.items[n], root.items[n - 1], 'GET returns the very node PUT stored');
+  assert.equal(g.node(root.items[n + 1]!).kind === 'int' && (g.node(root.items[n + 1]!) as { value: number }).value, n - 1 - 997);
+});
+
+test('edge labels and paths: object keys, reduce calls, constructor args and kwargs, class refs', () => {
+  for (let proto = 0; proto <= 5; proto++) {
+    const g = decodeFixture(`py3/values.p${proto}.pickle`);
+    const objkey = dictGet(g, g.root, 'objkey');
+    const [keyEdge, valueEdge] = g.edges(objkey);
+    assert.equal(keyEdge?.via === 'inner' && keyEdge.label, 'key-object:0');
+    assert.equal(valueEdge?.via === 'value-of' && valueEdge.key, '0');
+    assert.equal(g.classOf(keyEdge!.to)?.name, 'KeyObj');
+    assert.equal(g.pathOf(keyEdge!.to), "root['objkey'].<key-object:0>");
+    assert.equal(g.pathOf(valueEdge!.to), "root['objkey'].<key:0>");
+    assert.equal(g.text(valueEdge!.to), 'value under an object key');
+
+    const reduced = dictGet(g, g.root, 'reduced');
+    const red = g.node(reduced);
+    if (red.kind !== 'call') assert.fail('a call');
+    assert.deepEqual(
+      g.edges(reduced).map((e) => (e.via === 'inner' ? e.label : e.via)),
+      ['callable', 'args'],
+    );
+    assert.equal(g.pathOf(red.args), "root['reduced'].<args>");
+    const args = g.node(red.args);
+    if (args.kind !== 'tuple') assert.fail('a tuple');
+    assert.equal(g.pathOf(args.items[1]!), "root['reduced'].<args>[1]");
+
+    const plain = dictGet(g, g.root, 'plain');
+    const pn = g.node(plain);
+    if (pn.kind !== 'instance') assert.fail('an instance');
+    assert.equal(g.pathOf(pn.cls), "root['plain'].<cls>");
+    if (pn.state !== undefined) assert.equal(g.pathOf(pn.state), "root['plain'].<state>");
+
+    if (proto >= 4) {
+      const wn = dictGet(g, g.root, 'withnew');
+      const w = g.node(wn);
+      if (w.kind !== 'instance') assert.fail('an instance');
+      assert.equal(g.pathOf(w.kwargs!), "root['withnew'].<kwargs>");
+      assert.equal(g.pathOf(w.args[0]!), "root['withnew'].<arg:0>");
+      assert.equal(g.instanceState(wn)?.has('k'), true);
+    }
+  }
+});
+
+test('offsets: every node points at the opcode that made it, across long strings too', () => {
+  // MARK, K 1, BINUNICODE of 100,000 bytes, K 2, SHORT_BINSTRING, then 70 more ints, LIST, STOP
+  const big = 100_000;
+  const parts: number[] = [0x28, 0x4b, 1, 0x58, big & 0xff, (big >> 8) & 0xff, big >> 16, 0];
+  for (let i = 0; i < big; i++) parts.push(0x61);
+  parts.push(0x4b, 2, 0x55, 1, 0x78);
+  for (let i = 0; i < 70; i++) parts.push(0x4b, i);
+  parts.push(0x6c, 0x2e);
+  const data = Uint8Array.from(parts);
+  const g = decodePickle(data, { file: 'offsets.pickle' });
+  const expected = [0, 1, 3, 8 + big, 10 + big];
+  assert.deepEqual([0, 1, 2, 3].map((id) => g.offset(id)), expected.slice(1));
+  for (let i = 0; i < 70; i++) assert.equal(g.offset(4 + i), 13 + big + 2 * i);
+  assert.equal(g.offset(g.root), data.length - 2);
+  const MAKERS = new Set([0x4b, 0x58, 0x55, 0x6c]);
+  for (let id = 0; id < g.nodeCount; id++) assert.ok(MAKERS.has(data[g.offset(id)]!), `node ${id}`);
+  // and on every fixture: each node's offset holds an opcode byte
+  for (const rel of ['py2/values.p0.pickle', 'py3/values.p2.pickle', 'py3/values.p5.pickle']) {
+    const fx = fixture(rel);
+    const fg = decodeFixture(rel);
+    for (let id = 0; id < fg.nodeCount; id++) {
+      const op = fx[fg.offset(id)]!;
+      assert.ok(![0x28, 0x2e, 0x30, 0x31, 0x32, 0x70, 0x71, 0x72, 0x94, 0x95, 0x80, 0x67, 0x68, 0x6a].includes(op), `${rel} node ${id} at ${fg.offset(id)}: 0x${op.toString(16)}`);
+    }
+  }
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { openSnapshot, identifySnapshot, looksLikePickle } from '../../src/snapshot/open.js';
-import { UserError } from '../../src/errors.js';
+import { SnapshotError, UserError } from '../../src/errors.js';
 import { repoPath } from '../helpers/run.js';
 
 const misc = (f: string): string => repoPath('test/fixtures/snapshots/misc', f);
@@ -39,6 +39,7 @@ test('text, step logs, empty files and compressed logs are not snapshots (a note
   const cases: Array<[string, RegExp]> = [
     [misc('notes.txt'), /text starting "This directory/],
     [misc('empty'), /empty/],
+    [misc('marmalade.tax'), /marmalade XML snapshot \(\.tax\)/],
     [repoPath('test/fixtures/snapshots/basedir/full/1-log-git-stdio'), /Buildbot step log/],
     [repoPath('test/fixtures/snapshots/basedir/full/0-log-shell-stdio.bz2'), /bzip2-decompressed content .*Buildbot step log/],
   ];
@@ -51,11 +52,12 @@ test('text, step logs, empty files and compressed logs are not snapshots (a note
 
 test('truncated and corrupt bzip2 give one clear UserError naming the file and where', async () => {
   await assert.rejects(openSnapshot(misc('truncated.bz2')), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.match(e.message, /truncated\.bz2: truncated or corrupt bzip2 data .*within the first \d+ compressed bytes$/);
+    assert.ok(e instanceof SnapshotError);
+    assert.match(e.message, /truncated\.bz2: truncated or corrupt bzip2 data \(the stream ends inside a block\) at byte \d+$/);
+    assert.ok(e.offset > 0 && e.offset <= 244);
     return true;
   });
-  await assert.rejects(openSnapshot(misc('corrupt.bz2')), /corrupt\.bz2: .*bzip2 data .*compressed bytes/);
+  await assert.rejects(openSnapshot(misc('corrupt.bz2')), /corrupt\.bz2: corrupt bzip2 data \(.*\), noticed reading the compressed input at byte \d+$/);
 });
 
 test('a decompression bomb stops at the limit with a clear error', async () => {
@@ -64,6 +66,7 @@ test('a decompression bomb stops at the limit with a clear error', async () => {
     assert.match(e.message, /bomb\.gz: gzip data decompresses to more than 1048576 bytes/);
     return true;
   });
+  await assert.rejects(openSnapshot(misc('bomb.bz2'), { maxBytes: 1 << 20 }), /bomb\.bz2: bzip2 data decompresses to more than 1048576 bytes/);
   const ok = await openSnapshot(misc('bomb.gz'), { maxBytes: 16 << 20 });
   assert.equal(ok.kind, 'not-a-snapshot'); // 8 MiB of zeros: within the limit, and no pickle
 });
@@ -103,4 +106,22 @@ test('identifySnapshot never reads names: the same bytes give the same answer un
   const b = identifySnapshot('x.etap', plain);
   assert.equal(a.kind, 'snapshot');
   assert.equal(b.kind, 'snapshot');
+});
+
+test('fuzz: arbitrary bytes are a snapshot, not a snapshot, or a UserError; never a crash', async () => {
+  const fc = (await import('fast-check')).default;
+  const seeds = [plain, readFileSync(misc('multistream.bz2')), readFileSync(misc('named-like-text.txt')), Buffer.from("app=Instance('a.B', x=1)")];
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(), (which, flips, cut) => {
+      const b = Buffer.from(seeds[which]!);
+      for (const [at, v] of flips) if (b.length) b[at % b.length] = v;
+      const data = b.subarray(0, b.length ? (cut % b.length) + 1 : 0);
+      try {
+        identifySnapshot('fuzz', data);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+      }
+    }),
+    { numRuns: 2000, seed: 7 },
+  );
 });

@@ -63,6 +63,17 @@ test('a dangerous global held as a value (never called) is still reported, as a 
   ]);
 });
 
+test('the BUILD gadget (BUILD plants __setstate__ = os.system, the next BUILD calls it) is a call with its argument', () => {
+  const found = scanUnsafe(decode('test/fixtures/snapshots/misc/unsafe-build-setstate.pickle'));
+  assert.deepEqual(found.map((u) => [u.callable, u.kind, u.confidence, u.args, u.path]), [['os.system', 'call', 'high', "'echo planted'", 'root']]);
+  assert.match(found[0]!.why, /plants __setstate__/);
+});
+
+test('long arguments are shown far enough to see the payload', () => {
+  const [u] = scanUnsafe(decode('test/fixtures/snapshots/misc/unsafe-long-args.pickle'));
+  assert.match(u!.args, /touch marker-at-the-end'$/);
+});
+
 test('bound methods and module references in an AOT snapshot are low-confidence, not unsafe-global', async () => {
   const { aotToPickle } = await import('../../src/snapshot/aot.js');
   const { pickle } = aotToPickle(readFileSync(repoPath('test/fixtures/snapshots/aot/builder.tas'), 'utf8'));

@@ -1,0 +1,23 @@
+# Build properties: name -> (value, source).
+from twisted.persisted import styles
+
+
+class Properties(styles.Versioned):
+    persistenceVersion = 1
+
+    def __init__(self):
+        self.properties = {}
+
+    def upgradeToVersion1(self):
+        # version 0 stored bare values
+        for name in list(self.properties):
+            self.properties[name] = (self.properties[name], "Unknown")
+
+    def setProperty(self, name, value, source):
+        self.properties[name] = (value, source)
+
+    def getProperty(self, name, default=None):
+        return self.properties.get(name, (default, None))[0]
+
+    def asList(self):
+        return [(k, self.properties[k][0], self.properties[k][1]) for k in sorted(self.properties)]

@@ -1,0 +1,2 @@
+# tinybot: a tiny Buildbot-like CI master, for rehearsing upgrades of pickled state.
+version = "0.8-fixed"
