@@ -174,6 +174,8 @@ export interface CommandUnderTest {
   name: string;
   args: (basedir: string) => string[];
   okCodes: number[];
+  /** The basedir to copy (default: the inspect fixtures' Buildbot-like basedir). */
+  base?: string;
 }
 
 /** Copies `src` to a fresh temp dir, preserving mtimes; returns the copy's path. */
