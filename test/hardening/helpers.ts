@@ -8,6 +8,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BIN, repoPath } from '../helpers/run.js';
 
+/** The opener child (./open-child.ts), for runBounded's `script`. */
+export const OPEN_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'open-child.js');
+
 /** The open + decode child (./decode-child.ts), for runBounded's `script`. */
 export const DECODE_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'decode-child.js');
 
