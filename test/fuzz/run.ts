@@ -7,6 +7,11 @@
 // re-made from (seed, index) and saved, and a new worker resumes at the next index.
 // Each distinct crash (kind, site, message) is saved once to test/fixtures/fuzz-regressions/,
 // where `npm test` replays it. Exit status 1 when anything crashed.
+//
+// Modes: by default the strict decoder (decodePickle); --tolerant the decoder behind --partial
+// (must always return a graph); --open raw files through the opener first (format sniffing,
+// gzip/bzip2, the AOT parser); --consumers every graph also through inspect's readers (unsafe
+// scan, facts, summary, tree, JSON, path resolution).
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { repoPath } from '../helpers/run.js';
