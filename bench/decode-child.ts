@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { decodePickle } from '../src/snapshot/decoder.js';
 
 const [file, mode] = process.argv.slice(2);
-if (!file) throw new Error('usage: decode-child FILE [--paths|--read-only]');
+if (!file) throw new Error('usage: decode-child FILE [--paths|--read-only|--warm]');
 const data = readFileSync(file);
+// --warm: decode once before measuring, to show the speed once the JIT has compiled the decoder.
+if (mode === '--warm') decodePickle(data, { file });
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 let nodes = 0;

@@ -86,6 +86,7 @@ export async function benchDecode(): Promise<void> {
     col('RSS MB', 7),
     col('RSS/file', 8),
     col('paths s', 7),
+    col('warm', 13),
     col('py C unpickle', 14),
     col('py RSS', 7),
     col('genops', 13),
@@ -101,6 +102,7 @@ export async function benchDecode(): Promise<void> {
     const reps = mb >= 100 ? 1 : 3;
     const dec = best(reps, () => node(file));
     const paths = node(file, '--paths');
+    const warm = best(reps, () => node(file, '--warm'));
     const py = best(reps, () => python('unpickle', file));
     let note = '';
     if (mb <= GENOPS_MAX_MB) {
@@ -118,6 +120,7 @@ export async function benchDecode(): Promise<void> {
         col(dec.rssMib.toFixed(0), 7),
         col((dec.rssMib / size).toFixed(2), 8),
         col((paths.pathMs / 1000).toFixed(2), 7),
+        col(pair(size, warm), 13),
         col(pair(size, py), 14),
         col(py.rssMib.toFixed(0), 7),
         col((genops ? pair(genopsSize, genops) : '?') + note, 13),
@@ -130,4 +133,5 @@ export async function benchDecode(): Promise<void> {
   console.log(`node baseline (read the 1 MB file, no decode): ${base.rssMib.toFixed(0)} MB peak RSS`);
   console.log(`* genops rate taken from the ${GENOPS_MAX_MB} MB file (genops on 100 MB alone takes a minute or more)`);
   console.log("RSS/file includes the file buffer itself and node's own baseline.");
+  console.log('warm: a second decode in the same process (the JIT has compiled the decoder); ratios use the first.');
 }

@@ -8,6 +8,7 @@ import { killAllGroups } from './process-groups.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRelease } from './commands/release.js';
 import { registerCheck } from './commands/check.js';
+import { registerCi } from './commands/ci.js';
 
 export const EXIT = { clean: 0, findings: 1, usage: 2, internal: 3 } as const;
 
@@ -32,6 +33,7 @@ export function buildProgram(io: Io, result: CommandResult): Command {
   registerInspect(program, io, result);
   registerRelease(program, io, result);
   registerCheck(program, io, result);
+  registerCi(program, io, result);
   program.addHelpText(
     'after',
     `

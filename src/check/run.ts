@@ -25,6 +25,8 @@ export interface CheckOptions {
   replay: ReplayMode;
   command: string;
   accept?: AcceptFile;
+  /** A target already indexed (by `rehearse ci`, which checks many units against one target). */
+  loadedTarget?: LoadedRelease;
 }
 
 export interface CheckRun {
@@ -53,7 +55,7 @@ export async function runCheck(
 ): Promise<CheckRun> {
   const inputs = await loadInputs(opts.inputs, progress);
   progress(`indexing target ${opts.target}`);
-  const target = await loadReleaseForCheck({ path: opts.target, libs: opts.libs, ...(opts.renames ? { renames: opts.renames } : {}) });
+  const target = opts.loadedTarget ?? await loadReleaseForCheck({ path: opts.target, libs: opts.libs, ...(opts.renames ? { renames: opts.renames } : {}) });
   let baseline: LoadedRelease | undefined;
   if (opts.baseline) {
     progress(`indexing baseline ${opts.baseline}`);

@@ -18,6 +18,7 @@ import { formatText } from '../report/text.js';
 import { formatMarkdown } from '../report/markdown.js';
 import { formatJson } from '../report/json.js';
 import type { Report } from '../report/report.js';
+import { addBundleOptions, bundleAfterCheck, redactForOutput, type BundleFlags } from '../bundle/command.js';
 
 interface CheckFlags {
   target: string;
@@ -65,7 +66,7 @@ async function logProfileOf(flags: CheckFlags): Promise<LogProfile> {
 }
 
 export function registerCheck(program: Command, io: Io, result: CommandResult): void {
-  program
+  const cmd = program
     .command('check')
     .description('replay the loading of snapshots with a target release and report what the upgrade would break')
     .argument('<snapshot...>', 'snapshot files, basedirs (searched recursively) or glob patterns')
@@ -97,7 +98,9 @@ export function registerCheck(program: Command, io: Io, result: CommandResult): 
     .option('--output-dir <dir>', 'write the full diff of every differing log there')
     .option('--trust-snapshot', 'replay live even a snapshot whose globals would execute code (only for snapshots you trust)')
     .option('--timeout <seconds>', 'wall-clock limit of each live replay process', positiveInt, 120)
-    .option('--memory <MB>', 'address-space limit of each live replay process', positiveInt, 2048)
+    .option('--memory <MB>', 'address-space limit of each live replay process', positiveInt, 2048);
+  addBundleOptions(cmd);
+  cmd
     .addHelpText(
       'after',
       `
@@ -113,19 +116,20 @@ Examples:
   rehearse check master/builder1/12 --target ./src --lib ~/twisted --fail-on warning
   rehearse check snapshot.tap --target new/ --format json | jq '.findings[].code'`,
     )
-    .action(async (inputs: string[], flags: CheckFlags) => {
+    .action(async (inputs: string[], flags: CheckFlags & BundleFlags) => {
       result.exitCode = await runCheckCommand(inputs, flags, io);
     });
 }
 
-async function runCheckCommand(inputs: string[], flags: CheckFlags, io: Io): Promise<number> {
+async function runCheckCommand(inputs: string[], flags: CheckFlags & BundleFlags, io: Io): Promise<number> {
   const logDiffs = flags.logDiffs === 'default' ? 3 : flags.logDiffs === 'all' ? 'all' : Number(flags.logDiffs);
   if (logDiffs !== 'all' && (!Number.isInteger(logDiffs) || logDiffs < 0)) throw new UserError(`--log-diffs: expected a number or 'all', got ${flags.logDiffs}`);
   const logProfile = await logProfileOf(flags);
   const spinner: Ora | undefined = io.interactive ? ora({ stream: process.stderr }).start('starting') : undefined;
   let report: Report;
+  let run: Awaited<ReturnType<typeof runCheck>>;
   try {
-    const run = await runCheck(
+    run = await runCheck(
       {
         inputs,
         target: flags.target,
@@ -165,6 +169,9 @@ async function runCheckCommand(inputs: string[], flags: CheckFlags, io: Io): Pro
     await writeLogDiffs(flags.outputDir, report);
     if (logDiffs !== 'all') report = limitDiffs(report, logDiffs);
   }
+  // --bundle / --redact (src/bundle): the bundle folder, and redaction of the printed report.
+  report = redactForOutput(report, flags);
+  await bundleAfterCheck(run, flags, io);
   const text =
     flags.format === 'json'
       ? formatJson(report)

@@ -87,19 +87,24 @@ export function diffLogRenders(
   });
 }
 
-/** Findings for a set of log diffs: one `log-render-diff` and one `log-render-failed` at most. */
+/**
+ * Findings for a set of log diffs: one `log-render-diff` and one `log-render-failed` at most.
+ * `snapshots`: every snapshot of the run; when there are several, paths read `snapshot:path`
+ * (as the live engine's aggregated findings) and each finding names only its logs' snapshots.
+ */
 export function logDiffFindings(summaries: LogDiffSummary[], snapshots: string[]): Finding[] {
   const out: Finding[] = [];
   const differs = summaries.filter((s) => s.status === 'differs');
   const failed = summaries.filter((s) => s.status.startsWith('failed'));
+  const multi = new Set([...snapshots, ...summaries.map((s) => s.snapshot)]).size > 1;
   const mk = (code: 'log-render-diff' | 'log-render-failed', list: LogDiffSummary[], message: string): Finding => ({
     code,
     severity: FINDING_CODES[code],
     message,
     count: list.length,
-    paths: list.map((s) => s.path).sort().slice(0, 5),
-    snapshots,
-    evidence: list.slice(0, 5).map((s) => ({ file: s.snapshot, text: s.error ?? `+${s.added} -${s.removed} lines`, role: 'log-diff' as const })),
+    paths: list.map((s) => (multi ? `${s.snapshot}:${s.path}` : s.path)).sort().slice(0, 5),
+    snapshots: [...new Set(list.map((s) => s.snapshot))].sort(),
+    evidence: list.slice(0, 5).map((s) => ({ file: s.snapshot, text: `${s.name}: ${s.error ?? `+${s.added} -${s.removed} lines`}`, role: 'log-diff' as const })),
     engines: ['live'],
     details: { logs: list.map((s) => ({ path: s.path, name: s.name, status: s.status, added: s.added, removed: s.removed, error: s.error })) },
   });

@@ -47,7 +47,11 @@ export function normalizeSnapshotName(file: string): string {
  */
 export function applyAccept(findings: readonly Finding[], accept: AcceptFile): Finding[] {
   const byKey = new Map<string, AcceptEntry[]>();
-  for (const e of accept.accepted) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
+  for (const e of accept.accepted) {
+    const list = byKey.get(e.key);
+    if (list) list.push(e);
+    else byKey.set(e.key, [e]);
+  }
   return findings.map((f) => {
     const entries = byKey.get(findingKey(f)) ?? [];
     const used: AcceptEntry[] = [];
@@ -70,12 +74,20 @@ export function snapshotMatches(pattern: string, file: string): boolean {
   const p = normalizeSnapshotName(pattern);
   const f = normalizeSnapshotName(file);
   if (!p.includes('*')) return p === f;
-  const re = p
-    .split('**')
-    .map((part) => part.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
-    .join('.*');
-  return new RegExp(`^${re}$`).test(f);
+  let re = compiled.get(p);
+  if (!re) {
+    const source = p
+      .split('**')
+      .map((part) => part.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+      .join('.*');
+    re = new RegExp(`^${source}$`);
+    compiled.set(p, re);
+  }
+  return re.test(f);
 }
+
+/** Patterns compiled once: a finding can come from thousands of build pickles. */
+const compiled = new Map<string, RegExp>();
 
 function withoutAccepted(f: Finding): Finding {
   if (!f.accepted) return f;
@@ -129,7 +141,9 @@ function snapshotEntries(snapshots: readonly string[]): Array<string | undefined
   for (const s of snapshots.map(normalizeSnapshotName)) {
     const slash = s.lastIndexOf('/');
     const dir = slash >= 0 ? s.slice(0, slash + 1) : '';
-    byDir.set(dir, [...(byDir.get(dir) ?? []), s]);
+    const list = byDir.get(dir);
+    if (list) list.push(s);
+    else byDir.set(dir, [s]);
   }
   return [...byDir].flatMap(([dir, files]) => (files.length > COLLAPSE_AT ? [`${dir}*`] : files));
 }

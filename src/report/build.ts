@@ -68,8 +68,7 @@ export function mergeEngines(findings: readonly Finding[]): Finding[] {
   const byKey = new Map<string, Finding[]>();
   for (const group of groups.values()) {
     const f = consolidate(group);
-    const k = findingKey(f);
-    byKey.set(k, [...(byKey.get(k) ?? []), f]);
+    pushTo(byKey, findingKey(f), f);
   }
   const out: Finding[] = [];
   for (const perEngine of byKey.values()) {
@@ -83,7 +82,32 @@ export function mergeEngines(findings: readonly Finding[]): Finding[] {
     }
     out.push(...kept);
   }
-  return out;
+  return foldUnnamedAttributes(out);
+}
+
+/**
+ * The engines name some findings at different precision: for an upgrade gap or an orphaned
+ * version key one gives the method or key as `attribute`, the other none. A single-engine
+ * finding without attribute is the same finding as the other engine's with one, when code,
+ * class and objects agree: fold it in (the precise key is kept).
+ */
+function foldUnnamedAttributes(findings: Finding[]): Finding[] {
+  // Candidates to fold into, by code and class (indexed: a run can have thousands of findings).
+  const named = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.attribute !== undefined && f.engines.length === 1) pushTo(named, `${f.code}\u0000${f.class ?? ''}`, f);
+  }
+  const replaced = new Map<Finding, Finding>();
+  const folded = new Set<Finding>();
+  for (const loose of findings) {
+    if (loose.attribute !== undefined || loose.engines.length !== 1) continue;
+    const candidates = named.get(`${loose.code}\u0000${loose.class ?? ''}`) ?? [];
+    const target = candidates.find((f) => f.engines[0] !== loose.engines[0] && !replaced.has(f) && sameObjects(f, loose));
+    if (!target) continue;
+    replaced.set(target, mergeTwo(target, loose));
+    folded.add(loose);
+  }
+  return findings.filter((f) => !folded.has(f)).map((f) => replaced.get(f) ?? f);
 }
 
 /** One engine's findings with one key, as one finding over all their snapshots. */
@@ -135,6 +159,8 @@ function mergeTwo(a: Finding, b: Finding): Finding {
   };
   const suggestion = first.suggestion ?? second.suggestion;
   if (suggestion !== undefined) merged.suggestion = suggestion;
+  const attribute = first.attribute ?? second.attribute;
+  if (attribute !== undefined) merged.attribute = attribute;
   if (first.details || second.details) merged.details = { ...second.details, ...first.details };
   return merged;
 }
@@ -220,21 +246,31 @@ export function failingFindings(report: Report): Finding[] {
  * verdict; what was (not) checked is the run's.
  */
 export function splitBySnapshot(report: Report): Array<{ name: string; report: Report }> {
+  // Indexed once: a basedir can hold thousands of snapshots.
+  const findingsOf = new Map<string, Finding[]>();
+  for (const f of report.findings) for (const s of new Set(f.snapshots)) pushTo(findingsOf, s, f);
+  const logsOf = new Map<string, LogDiffSummary[]>();
+  for (const l of report.logs ?? []) pushTo(logsOf, l.snapshot, l);
   // Files that are not snapshots (step logs) get no testcase of their own.
   return report.snapshots.filter((s) => s.format !== NOT_A_SNAPSHOT).map((snap) => {
-    const findings = report.findings.filter((f) => f.snapshots.includes(snap.file));
-    const logs = report.logs?.filter((l) => l.snapshot === snap.file);
+    const findings = findingsOf.get(snap.file) ?? [];
     return {
       name: snap.file,
       report: {
         ...report,
         snapshots: [snap],
         findings,
-        ...(logs ? { logs } : {}),
+        ...(report.logs ? { logs: logsOf.get(snap.file) ?? [] } : {}),
         summary: summarize(findings, report.checked, [snap], report.summary.failOn),
       },
     };
   });
+}
+
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export function exitCodeFor(report: Report): 0 | 1 {
@@ -247,10 +283,7 @@ export function exitCodeFor(report: Report): 0 | 1 {
  */
 export function disagreements(report: Report): Set<Finding> {
   const byKey = new Map<string, Finding[]>();
-  for (const f of report.findings) {
-    const k = findingKey(f);
-    byKey.set(k, [...(byKey.get(k) ?? []), f]);
-  }
+  for (const f of report.findings) pushTo(byKey, findingKey(f), f);
   const out = new Set<Finding>();
   for (const group of byKey.values()) {
     const sim = group.filter((f) => f.engines.length === 1 && f.engines[0] === 'simulated');

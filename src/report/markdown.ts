@@ -26,6 +26,8 @@ export interface MarkdownOptions {
   maxPaths?: number;
   /** Rows of the snapshot table before the rest are summed up (a basedir can hold thousands). */
   maxSnapshots?: number;
+  /** Findings shown in full before the rest are only counted (default 100). */
+  maxFindings?: number;
 }
 
 const TITLE = { error: 'Errors', warning: 'Warnings', info: 'Info' } as const;
@@ -34,6 +36,7 @@ export function formatMarkdown(input: Report, options: MarkdownOptions = {}): st
   const report = withVisibleControls(input);
   const maxPaths = options.maxPaths ?? 10;
   const maxSnapshots = options.maxSnapshots ?? 50;
+  const maxFindings = options.maxFindings ?? 100;
   const out: string[] = [];
   const v = verdictParts(report);
   out.push(`# rehearse: ${v.head}${v.rest}`, '');
@@ -94,16 +97,31 @@ export function formatMarkdown(input: Report, options: MarkdownOptions = {}): st
   if (report.findings.length === 0) out.push('None.', '');
   const disagree = disagreements(report);
   const active = report.findings.filter((f) => !f.accepted);
+  // An issue tracker refuses very long bodies (GitHub: 65,536 characters): list the first
+  // findings in full, errors first, and count the rest.
+  let budget = maxFindings;
+  const left: Record<'error' | 'warning' | 'info' | 'accepted', number> = { error: 0, warning: 0, info: 0, accepted: 0 };
   for (const s of ['error', 'warning', 'info'] as const) {
     const group = active.filter((f) => f.severity === s);
     if (group.length === 0) continue;
     out.push(`### ${TITLE[s]} (${group.length})`, '');
-    for (const f of group) out.push(...findingBlock(f, report, disagree.has(f), maxPaths));
+    for (const f of group) {
+      if (budget-- > 0) out.push(...findingBlock(f, report, disagree.has(f), maxPaths));
+      else left[s]++;
+    }
   }
   const accepted = report.findings.filter((f) => f.accepted);
   if (accepted.length > 0) {
     out.push(`### Accepted (${accepted.length}): listed, not failing`, '');
-    for (const f of accepted) out.push(...findingBlock(f, report, disagree.has(f), maxPaths));
+    for (const f of accepted) {
+      if (budget-- > 0) out.push(...findingBlock(f, report, disagree.has(f), maxPaths));
+      else left.accepted++;
+    }
+  }
+  const omitted = left.error + left.warning + left.info + left.accepted;
+  if (omitted > 0) {
+    const parts = (['error', 'warning', 'info', 'accepted'] as const).filter((k) => left[k] > 0).map((k) => `${left[k]} ${k}`);
+    out.push(`…and ${plural(omitted, 'more finding')} not shown here (${parts.join(', ')}); the JSON report lists every one.`, '');
   }
 
   if (report.logs && report.logs.length > 0) {

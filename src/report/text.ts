@@ -64,7 +64,7 @@ export function formatText(input: Report, options: TextOptions): string {
   const out = [...verdictLines(ctx), ...findingSections(ctx), ...logLines(ctx), ...checkedLines(ctx), ...exitLines(ctx)];
   return `${out
     .flatMap((l) => fitLine(l, ctx.width))
-    .map((l) => l.replace(/[ \t]+$/, ''))
+    .map(trimEnd)
     .join('\n')}\n`;
 }
 
@@ -177,6 +177,14 @@ function exitLines({ report, c }: Ctx): string[] {
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+/** Trailing blanks go, also when colour codes sit among them (the codes stay, balanced). */
+function trimEnd(line: string): string {
+  const tail = /(?:[ \t]|\u001b\[[0-9;]*m)+$/.exec(line);
+  if (!tail) return line;
+  const kept = `${line.slice(0, tail.index)}${(tail[0].match(ANSI) ?? []).join('')}`;
+  return kept.replace(ANSI, '') === '' ? '' : kept;
+}
+
 /**
  * Word-wraps one finished (possibly coloured) line to the width by its visible length, with
  * continuation lines hanging under the text. Lines that are code (suggestion code, diff,
@@ -207,7 +215,8 @@ function fitLine(line: string, width: number | undefined): string[] {
 
 function contextLine(report: Report): string {
   const parts: string[] = [];
-  const snaps = report.snapshots.filter((s) => !notSnapshots(report).includes(s));
+  const skippedFiles = new Set(notSnapshots(report));
+  const snaps = report.snapshots.filter((s) => !skippedFiles.has(s));
   parts.push(snaps.length === 1 ? `snapshot ${snaps[0]!.file}` : plural(snaps.length, 'snapshot'));
   if (report.target) parts.push(`target ${report.target.path}`);
   if (report.baseline) parts.push(`baseline ${report.baseline.path}`);

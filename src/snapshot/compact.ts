@@ -1,6 +1,7 @@
 // `SnapshotGraph` over the compact tables of store.ts: views, edges, text and paths on demand.
 import type { Edge, Node, NodeId, NodeKind, SnapshotGraph, StreamInfo } from './graph.js';
-import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind, type Offsets } from './store.js';
+import { K, R, ROLES, isBytesPy2Kind, isInstanceKind, isStrKind, type Offsets, type Ranks, type RoleCounts } from './store.js';
+import { extAt, floatAt, globalLines, intAt, payloadRange } from './scalars.js';
 import {
   bytesAsText,
   decodeEscapedBytes,
@@ -51,8 +52,6 @@ const HOW: Partial<Record<number, InstanceHow>> = {
   [K.INST_NEWOBJ_REDUCE]: 'newobj-reduce',
 };
 
-const F64 = new Float64Array(1);
-const F64_WORDS = new Int32Array(F64.buffer);
 
 /** Edge code for the one child that is not a CSR slot: a persid's pid. */
 const PID_EDGE = -1;
@@ -61,10 +60,11 @@ export interface CompactParts {
   data: Uint8Array;
   kinds: Uint8Array;
   offs: Offsets;
+  ranks: Ranks;
   a: Int32Array;
   b: Int32Array;
   csr: Int32Array;
-  aux: Int32Array;
+  aux: RoleCounts;
   bigs: Array<number | bigint>;
   count: number;
   root: NodeId;
@@ -78,10 +78,11 @@ export class CompactGraph implements SnapshotGraph {
   private readonly d: Uint8Array;
   private readonly kinds: Uint8Array;
   private readonly offs: Offsets;
+  private readonly ranks: Ranks;
   private readonly A: Int32Array;
   private readonly B: Int32Array;
   private readonly csr: Int32Array;
-  private readonly aux: Int32Array;
+  private readonly aux: RoleCounts;
   private readonly bigs: Array<number | bigint>;
   private bfs: Bfs | undefined;
   private readonly globalCache = new Map<NodeId, { module: string; name: string }>();
@@ -90,6 +91,7 @@ export class CompactGraph implements SnapshotGraph {
     this.d = p.data;
     this.kinds = p.kinds;
     this.offs = p.offs;
+    this.ranks = p.ranks;
     this.A = p.a;
     this.B = p.b;
     this.csr = p.csr;
@@ -127,14 +129,25 @@ export class CompactGraph implements SnapshotGraph {
   }
 
   private floatOf(id: NodeId): number {
-    F64_WORDS[0] = this.A[id]!;
-    F64_WORDS[1] = this.B[id]!;
-    return F64[0]!;
+    return floatAt(this.d, this.offs.get(id));
+  }
+
+  private intOf(id: NodeId): number | bigint {
+    return this.kinds[id] === K.BIGINT ? this.bigs[this.ra(id)]! : intAt(this.d, this.offs.get(id));
+  }
+
+  /** a/b columns of a ranked node. */
+  private ra(id: NodeId): number {
+    return this.A[this.ranks.rank(id)]!;
+  }
+
+  private rb(id: NodeId): number {
+    return this.B[this.ranks.rank(id)]!;
   }
 
   private range(id: NodeId): NodeId[] {
-    const s = this.A[id]!;
-    return Array.from(this.csr.subarray(s, s + this.B[id]!));
+    const s = this.ra(id);
+    return Array.from(this.csr.subarray(s, s + this.rb(id)));
   }
 
   private pairs(start: number, count: number): Array<[NodeId, NodeId]> {
@@ -145,21 +158,19 @@ export class CompactGraph implements SnapshotGraph {
 
   /** Start of each role group of an instance/call, and the end of the last (index ROLES). */
   private roleStarts(id: NodeId): number[] {
-    const row = this.B[id]! * ROLES;
-    const starts: number[] = [this.A[id]!];
-    for (let r = 0; r < ROLES; r++) starts.push(starts[r]! + this.aux[row + r]!);
+    const row = this.rb(id) * ROLES;
+    const starts: number[] = [this.ra(id)];
+    for (let r = 0; r < ROLES; r++) starts.push(starts[r]! + this.aux.get(row + r));
     return starts;
   }
 
   private bytesOf(id: NodeId, k: number): Uint8Array {
-    const s = this.A[id]!;
-    const e = s + this.B[id]!;
+    const [s, e] = payloadRange(this.d, this.offs.get(id));
     return k === K.BYTES_PY2_ESC ? decodeEscapedBytes(this.d, s, e) : this.d.subarray(s, e);
   }
 
   private strOf(id: NodeId, k: number): string {
-    const s = this.A[id]!;
-    const e = s + this.B[id]!;
+    const [s, e] = payloadRange(this.d, this.offs.get(id));
     if (k === K.STR_UTF8) return decodeUtf8(this.d, s, e);
     if (k === K.STR_RAWUNI) return decodeRawUnicodeEscape(this.d, s, e);
     return decodeLatin1(this.d, s, e);
@@ -184,9 +195,9 @@ export class CompactGraph implements SnapshotGraph {
       case K.FALSE:
         return { kind: 'bool', value: k === K.TRUE };
       case K.INT:
-        return { kind: 'int', value: this.A[id]! };
+        return { kind: 'int', value: this.intOf(id) };
       case K.BIGINT:
-        return { kind: 'int', value: this.bigs[this.A[id]!]! };
+        return { kind: 'int', value: this.intOf(id) };
       case K.FLOAT:
         return { kind: 'float', value: this.floatOf(id) };
       case K.STR_UTF8:
@@ -207,7 +218,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.FROZENSET:
         return { kind: 'set', items: this.range(id), frozen: k === K.FROZENSET };
       case K.DICT:
-        return { kind: 'dict', entries: this.pairs(this.A[id]!, this.B[id]!) };
+        return { kind: 'dict', entries: this.pairs(this.ra(id), this.rb(id)) };
       case K.GLOBAL_LINE:
       case K.GLOBAL_STACK:
         return { kind: 'global', ...this.globalName(id) };
@@ -224,9 +235,9 @@ export class CompactGraph implements SnapshotGraph {
         return n;
       }
       case K.PERSID:
-        return { kind: 'persid', pid: this.A[id]! };
+        return { kind: 'persid', pid: this.ra(id) };
       case K.EXT:
-        return { kind: 'ext', code: this.A[id]! };
+        return { kind: 'ext', code: extAt(this.d, this.offs.get(id)) };
       case K.BUFFER:
       case K.BUFFER_RO:
         return { kind: 'buffer', readonly: k === K.BUFFER_RO };
@@ -253,12 +264,10 @@ export class CompactGraph implements SnapshotGraph {
     if (g) return g;
     const k = this.kinds[id]!;
     if (k === K.GLOBAL_LINE) {
-      const ms = this.A[id]!;
-      const ns = this.B[id]!;
-      const ne = this.d.indexOf(0x0a, ns);
-      g = { module: decodeUtf8(this.d, ms, ns - 1), name: decodeUtf8(this.d, ns, ne < 0 ? this.d.length : ne) };
+      const [ms, me, ns, ne] = globalLines(this.d, this.offs.get(id));
+      g = { module: decodeUtf8(this.d, ms, me), name: decodeUtf8(this.d, ns, ne) };
     } else {
-      g = { module: this.text(this.A[id]!) ?? '', name: this.text(this.B[id]!) ?? '' };
+      g = { module: this.text(this.ra(id)) ?? '', name: this.text(this.rb(id)) ?? '' };
     }
     this.globalCache.set(id, g);
     return g;
@@ -282,7 +291,7 @@ export class CompactGraph implements SnapshotGraph {
     const s = this.csr[st[R.STATE + 1]! - 1]!;
     const k = this.kinds[s]!;
     if (k === K.DICT) return [s];
-    if (k === K.TUPLE && this.B[s] === 2) {
+    if (k === K.TUPLE && this.rb(s) === 2) {
       const out: NodeId[] = [];
       for (const item of this.range(s)) if (this.kinds[item] === K.DICT) out.push(item);
       else if (this.kinds[item] !== K.NONE) return [];
@@ -300,8 +309,8 @@ export class CompactGraph implements SnapshotGraph {
     if (dicts.length === 0) return undefined;
     const m = new Map<string, NodeId>();
     for (const dct of dicts) {
-      const s = this.A[dct]!;
-      for (let i = s; i < s + this.B[dct]!; i += 2) {
+      const s = this.ra(dct);
+      for (let i = s; i < s + this.rb(dct); i += 2) {
         const key = this.csr[i]!;
         if (this.isTextKey(key)) m.set(this.text(key)!, this.csr[i + 1]!);
       }
@@ -331,9 +340,8 @@ export class CompactGraph implements SnapshotGraph {
       case K.FALSE:
         return 'False';
       case K.INT:
-        return String(this.A[id]!);
       case K.BIGINT:
-        return String(this.bigs[this.A[id]!]!);
+        return String(this.intOf(id));
       case K.FLOAT:
         return reprFloat(this.floatOf(id));
       case K.STR_UTF8:
@@ -347,7 +355,7 @@ export class CompactGraph implements SnapshotGraph {
       case K.BYTES:
         return reprBytes(this.bytesOf(id, k));
       case K.TUPLE: {
-        if (depth > 0 || this.B[id]! > 8) return undefined;
+        if (depth > 0 || this.rb(id) > 8) return undefined;
         const parts: string[] = [];
         for (const item of this.range(id)) {
           const lit = this.keyLiteral(item, depth + 1);
@@ -365,9 +373,9 @@ export class CompactGraph implements SnapshotGraph {
   private isLiteralKey(id: NodeId): boolean {
     const k = this.kinds[id]!;
     if (k <= K.BYTES) return true; // none, bools, ints, floats, str, bytes
-    if (k !== K.TUPLE || this.B[id]! > 8) return false;
-    const s = this.A[id]!;
-    for (let i = s; i < s + this.B[id]!; i++) if (this.kinds[this.csr[i]!]! > K.BYTES) return false;
+    if (k !== K.TUPLE || this.rb(id) > 8) return false;
+    const s = this.ra(id);
+    for (let i = s; i < s + this.rb(id); i++) if (this.kinds[this.csr[i]!]! > K.BYTES) return false;
     return true;
   }
 
@@ -385,16 +393,16 @@ export class CompactGraph implements SnapshotGraph {
    */
   edgeCodes(id: NodeId, out: number[]): void {
     const k = this.kinds[id]!;
-    const A = this.A[id]!;
+    const A = this.ra(id);
     switch (k) {
       case K.LIST:
       case K.TUPLE:
       case K.SET:
       case K.FROZENSET:
-        for (let i = A; i < A + this.B[id]!; i++) out.push(i);
+        for (let i = A; i < A + this.rb(id); i++) out.push(i);
         return;
       case K.DICT:
-        this.dictEdgeSlots(A, this.B[id]!, out);
+        this.dictEdgeSlots(A, this.rb(id), out);
         return;
       case K.PERSID:
         out.push(PID_EDGE);
@@ -411,13 +419,13 @@ export class CompactGraph implements SnapshotGraph {
         const t = this.csr[i]!;
         if (this.kinds[t] !== K.TUPLE) continue;
         const skip = i >= st[R.ARGTUPLE1]! ? 1 : 0;
-        for (let j = this.A[t]! + skip; j < this.A[t]! + this.B[t]!; j++) out.push(j);
+        for (let j = this.ra(t) + skip; j < this.ra(t) + this.rb(t); j++) out.push(j);
       }
     }
     for (let i = st[R.KWARGS]!; i < st[R.STATE]!; i++) out.push(i);
     for (const dct of this.stateDicts(st)) {
-      const s = this.A[dct]!;
-      for (let i = s; i < s + this.B[dct]!; i += 2) if (this.isTextKey(this.csr[i]!)) out.push(i + 1);
+      const s = this.ra(dct);
+      for (let i = s; i < s + this.rb(dct); i += 2) if (this.isTextKey(this.csr[i]!)) out.push(i + 1);
     }
     for (let i = st[R.STATE]!; i < st[R.LITEM + 1]!; i++) out.push(i); // STATE, LITEM
     this.dictEdgeSlots(st[R.DITEM]!, st[R.DITEM + 1]! - st[R.DITEM]!, out);
@@ -425,7 +433,7 @@ export class CompactGraph implements SnapshotGraph {
 
   /** The child an edge code leads to. */
   edgeTarget(parent: NodeId, code: number): NodeId {
-    return code === PID_EDGE ? this.A[parent]! : this.csr[code]!;
+    return code === PID_EDGE ? this.ra(parent) : this.csr[code]!;
   }
 
   private dictEdge(start: number, code: number): Edge {
@@ -440,8 +448,8 @@ export class CompactGraph implements SnapshotGraph {
   /** The edge from `parent` with code `code` (one of `edgeCodes(parent)`). */
   edgeAt(parent: NodeId, code: number): Edge {
     const k = this.kinds[parent]!;
-    const A = this.A[parent]!;
-    if (code === PID_EDGE) return { via: 'inner', label: 'pid', to: this.A[parent]! };
+    const A = this.ra(parent);
+    if (code === PID_EDGE) return { via: 'inner', label: 'pid', to: this.ra(parent) };
     const to = this.csr[code]!;
     if (k === K.LIST || k === K.TUPLE || k === K.SET || k === K.FROZENSET) return { via: 'index', index: code - A, to };
     if (k === K.DICT) return this.dictEdge(A, code);
@@ -461,9 +469,9 @@ export class CompactGraph implements SnapshotGraph {
       const t = this.csr[i]!;
       if (this.kinds[t] !== K.TUPLE) continue;
       const skip = i >= st[R.ARGTUPLE1]! ? 1 : 0;
-      const ts = this.A[t]!;
-      if (code >= ts + skip && code < ts + this.B[t]!) return { via: 'inner', label: `arg:${argBase + code - ts - skip}`, to };
-      argBase += this.B[t]! - skip;
+      const ts = this.ra(t);
+      if (code >= ts + skip && code < ts + this.rb(t)) return { via: 'inner', label: `arg:${argBase + code - ts - skip}`, to };
+      argBase += this.rb(t) - skip;
     }
     return { via: 'attr', name: this.text(this.csr[code - 1]!) ?? '?', to };
   }

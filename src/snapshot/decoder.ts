@@ -7,6 +7,7 @@ import { SnapshotError } from '../errors.js';
 import type { NodeId, SnapshotGraph, StreamInfo } from './graph.js';
 import { CompactGraph } from './compact.js';
 import { OP, opName } from './opcodes.js';
+import { payloadRange, twosComplement } from './scalars.js';
 import { K, NodeTable, R, isInstanceKind, isStrKind } from './store.js';
 import {
   checkEscapedBytes,
@@ -79,9 +80,6 @@ function kindName(k: number): string {
   return KIND_NAMES[k] ?? 'scalar';
 }
 
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
-const F64_WORDS = new Int32Array(F64.buffer);
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('rehearse needs a little-endian machine');
 
 /** Thrown inside the machine; turned into a SnapshotError with the file name at the edge. */
@@ -224,9 +222,9 @@ class Machine {
     return id;
   }
 
-  /** A container/instance/call whose children arrive over time (see NodeTable.chain). */
+  /** A list, dict or set, whose children arrive over time (see NodeTable.chain). */
   private chainNode(kind: number): number {
-    return kind === K.LIST || kind === K.DICT || kind === K.SET ? this.node(kind, 0, 0) : this.node(kind, -1, -1);
+    return this.node(kind, 0, 0);
   }
 
   private chainStack(id: number, from: number, to: number, role: number): void {
@@ -238,9 +236,8 @@ class Machine {
   }
 
   private directNode(kind: number, from: number, to: number): number {
-    const id = this.node(kind, 0, to - from);
-    this.t.a[id] = this.t.poolPush(this.stack, from, to);
-    return id;
+    const start = this.t.poolPush(this.stack, from, to);
+    return this.node(kind, start, to - from);
   }
 
   // --- memo -------------------------------------------------------------------------------
@@ -292,12 +289,6 @@ class Machine {
     return this.node(K.BIGINT, this.t.bigs.length - 1, 0);
   }
 
-  /** A float keeps its 64 bits in the row itself (a = low word, b = high word). */
-  private floatNode(v: number): number {
-    F64[0] = v;
-    return this.node(K.FLOAT, F64_WORDS[0]!, F64_WORDS[1]!);
-  }
-
   private rangeNode(kind: number, len: number, what: string): number {
     if (len > this.n - this.pos) this.truncated(what);
     const id = this.node(kind, this.pos, len);
@@ -325,8 +316,7 @@ class Machine {
   private strText(id: number): string | undefined {
     const k = this.t.kinds[id]!;
     if (!isStrKind(k)) return undefined;
-    const s = this.t.a[id]!;
-    const e = s + this.t.b[id]!;
+    const [s, e] = payloadRange(this.d, this.t.offs.get(id));
     if (k === K.STR_UTF8) return decodeUtf8(this.d, s, e);
     if (k === K.STR_RAWUNI) return decodeRawUnicodeEscape(this.d, s, e);
     return decodeLatin1(this.d, s, e);
@@ -337,12 +327,19 @@ class Machine {
   }
 
   private tupleItem(id: number, i: number): number {
-    return this.t.pool[this.t.a[id]! + i]!;
+    return this.t.pool[this.t.a[this.t.rank(id)]! + i]!;
   }
 
-  private instance(kind: number, cls: number): number {
-    const id = this.chainNode(kind);
-    this.chain1(id, cls, R.CLS);
+  /** An instance or call whose head (class, then arguments) is `heads` (see NodeTable.addObject). */
+  private object(kind: number, ...heads: number[]): number {
+    const start = this.t.poolUsed;
+    for (const h of heads) this.t.poolPush1(h);
+    return this.objectAt(kind, start, heads.length);
+  }
+
+  private objectAt(kind: number, start: number, len: number): number {
+    const id = this.t.addObject(kind, this.opPos, start, len);
+    if (id < 0) this.fail(`more than ${this.t.maxNodes} objects (raise the node limit to decode it)`);
     return id;
   }
 
@@ -351,26 +348,19 @@ class Machine {
     const fn = this.pop();
     const idiom = this.idioms.get(fn) ?? 0;
     const t = this.t;
-    if (idiom && this.isTuple(args) && t.b[args]! >= 1) {
-      const len = t.b[args]!;
+    if (idiom && this.isTuple(args) && t.b[t.rank(args)]! >= 1) {
+      const len = t.b[t.rank(args)]!;
       if (idiom === IDIOM_RECONSTRUCTOR || idiom === IDIOM_NEWOBJ) {
-        const id = this.instance(idiom === IDIOM_RECONSTRUCTOR ? K.INST_RECON : K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0));
-        this.chain1(id, args, R.ARGTUPLE1);
-        this.push(id);
+        const kind = idiom === IDIOM_RECONSTRUCTOR ? K.INST_RECON : K.INST_NEWOBJ_REDUCE;
+        this.push(this.object(kind, this.tupleItem(args, 0), args));
         return;
       }
       if (len === 3 && this.isTuple(this.tupleItem(args, 1)) && t.kinds[this.tupleItem(args, 2)] === K.DICT) {
-        const id = this.instance(K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0));
-        this.chain1(id, this.tupleItem(args, 1), R.ARGTUPLE);
-        this.chain1(id, this.tupleItem(args, 2), R.KWARGS);
-        this.push(id);
+        this.push(this.object(K.INST_NEWOBJ_REDUCE, this.tupleItem(args, 0), this.tupleItem(args, 1), this.tupleItem(args, 2)));
         return;
       }
     }
-    const id = this.chainNode(K.CALL);
-    this.chain1(id, fn, R.CLS);
-    this.chain1(id, args, R.ARGTUPLE);
-    this.push(id);
+    this.push(this.object(K.CALL, fn, args));
   }
 
   /** APPEND/APPENDS/ADDITEMS of stack[from..to) onto `target`. */
@@ -434,7 +424,7 @@ class Machine {
           const text = this.lineText();
           const v = parsePyFloat(text);
           if (v === undefined) this.fail(`bad FLOAT literal ${JSON.stringify(text)}`);
-          this.push(this.floatNode(v));
+          this.push(this.node(K.FLOAT, 0, 0)); // checked here, read again from the bytes when asked
           break;
         }
         case 0x49: { // INT
@@ -474,7 +464,7 @@ class Machine {
           const len = op === OP.LONG1 ? this.u8() : this.i32();
           if (len < 0) this.fail('LONG pickle has negative byte count');
           this.need(len, 'LONG payload');
-          this.push(this.intNode(this.twosComplement(this.pos, len)));
+          this.push(this.intNode(twosComplement(d, this.pos, len)));
           this.pos += len;
           break;
         }
@@ -489,11 +479,8 @@ class Machine {
           break;
         case 0x47: { // BINFLOAT
           this.need(8, 'BINFLOAT payload');
-          // big-endian IEEE 754: reverse into a little-endian scratch (no DataView per float)
-          for (let i = 0; i < 8; i++) F64_BYTES[i] = d[this.pos + 7 - i]!;
-          const v = F64[0]!;
           this.pos += 8;
-          this.push(this.floatNode(v));
+          this.push(this.node(K.FLOAT, 0, 0));
           break;
         }
         case 0x53: { // STRING
@@ -630,7 +617,7 @@ class Machine {
           const target = this.top();
           const k = t.kinds[target]!;
           if (!isInstanceKind(k) && k !== K.CALL) this.fail(`BUILD on a ${kindName(k)}`);
-          this.chain1(target, state, R.STATE);
+          t.build(target, state);
           break;
         }
         case 0x63: // GLOBAL
@@ -653,8 +640,9 @@ class Machine {
           this.python2 = true;
           const m = this.popMark();
           const cls = this.globalFromLines();
-          const id = this.instance(K.INST_INST, cls);
-          this.chainStack(id, m, this.sp, R.ARG);
+          const start = t.poolPush1(cls);
+          t.poolPush(this.stack, m, this.sp);
+          const id = this.objectAt(K.INST_INST, start, 1 + this.sp - m);
           this.sp = m;
           this.push(id);
           break;
@@ -663,8 +651,7 @@ class Machine {
           this.python2 = true;
           const m = this.popMark();
           if (this.sp - m < 1) this.fail('stack underflow: OBJ without a class');
-          const id = this.instance(K.INST_OBJ, this.stack[m]!);
-          this.chainStack(id, m + 1, this.sp, R.ARG);
+          const id = this.objectAt(K.INST_OBJ, t.poolPush(this.stack, m, this.sp), this.sp - m);
           this.sp = m;
           this.push(id);
           break;
@@ -673,9 +660,7 @@ class Machine {
           const args = this.pop();
           const cls = this.pop();
           if (!this.isTuple(args)) this.fail('NEWOBJ expected an argument tuple');
-          const id = this.instance(K.INST_NEWOBJ, cls);
-          this.chain1(id, args, R.ARGTUPLE);
-          this.push(id);
+          this.push(this.object(K.INST_NEWOBJ, cls, args));
           break;
         }
         case 0x92: { // NEWOBJ_EX
@@ -684,10 +669,7 @@ class Machine {
           const cls = this.pop();
           if (!this.isTuple(args)) this.fail('NEWOBJ_EX expected an argument tuple');
           if (t.kinds[kwargs] !== K.DICT) this.fail('NEWOBJ_EX expected a keyword dict');
-          const id = this.instance(K.INST_NEWOBJ_EX, cls);
-          this.chain1(id, args, R.ARGTUPLE);
-          this.chain1(id, kwargs, R.KWARGS);
-          this.push(id);
+          this.push(this.object(K.INST_NEWOBJ_EX, cls, args, kwargs));
           break;
         }
         case 0x52: // REDUCE
@@ -770,23 +752,6 @@ class Machine {
     }
   }
 
-  /** LONG1/LONG4 payload: little-endian two's complement. */
-  private twosComplement(start: number, len: number): number | bigint {
-    const d = this.d;
-    if (len === 0) return 0;
-    if (len <= 6) {
-      let v = 0;
-      for (let i = len - 1; i >= 0; i--) v = v * 256 + d[start + i]!;
-      if (d[start + len - 1]! >= 0x80) v -= 2 ** (8 * len);
-      return v;
-    }
-    let hex = '';
-    for (let i = len - 1; i >= 0; i--) hex += d[start + i]!.toString(16).padStart(2, '0');
-    let v = BigInt('0x' + hex);
-    if (d[start + len - 1]! >= 0x80) v -= 1n << BigInt(8 * len);
-    return normaliseInt(v);
-  }
-
   /** For --partial: a synthetic root list of what is on the stack (or, if nothing, the memo). */
   partialRoot(): number {
     const items: number[] = [];
@@ -820,6 +785,7 @@ class Machine {
       offs: this.t.offs,
       a: this.t.a,
       b: this.t.b,
+      ranks: this.t.ranks,
       csr,
       aux,
       bigs: this.t.bigs,

@@ -41,9 +41,9 @@ test("encoding='bytes': every version key orphaned (shown as bytes), chains re-r
     ['upgrade-exception', 'oldbot.master.Master', 'title', '1', 'root'],
     ['upgrade-exception', 'oldbot.status.BuildResult', 'text', '3', 'root.builders[0].builds[0] root.builders[0].builds[1] root.builders[1].builds[0]'],
     ['upgrade-exception', 'oldbot.status.Builder', 'name', '2', 'root.builders[0] root.builders[1]'],
-    ['version-key-orphaned', 'oldbot.master.Master', '', '1', 'root'],
-    ['version-key-orphaned', 'oldbot.status.BuildResult', '', '3', 'root.builders[0].builds[0] root.builders[0].builds[1] root.builders[1].builds[0]'],
-    ['version-key-orphaned', 'oldbot.status.Builder', '', '2', 'root.builders[0] root.builders[1]'],
+    ['version-key-orphaned', 'oldbot.master.Master', "b'oldbot.master.Master.persistenceVersion'", '1', 'root'],
+    ['version-key-orphaned', 'oldbot.status.BuildResult', "b'oldbot.status.BuildResult.persistenceVersion'", '3', 'root.builders[0].builds[0] root.builders[0].builds[1] root.builders[1].builds[0]'],
+    ['version-key-orphaned', 'oldbot.status.Builder', "b'oldbot.status.Builder.persistenceVersion'", '2', 'root.builders[0] root.builders[1]'],
   ]);
   const builder = tap.findings.find((f) => f.code === 'version-key-orphaned' && f.class === 'oldbot.status.Builder')!;
   assert.equal(builder.details?.savedKey, "b'oldbot.status.Builder.persistenceVersion'");
@@ -51,7 +51,7 @@ test("encoding='bytes': every version key orphaned (shown as bytes), chains re-r
   const changes = await replay('changes.pck', 'bytes');
   assert.deepEqual(summary(changes), [
     ['upgrade-exception', 'oldbot.changes.ChangeMaster', 'changes', '1', 'root'],
-    ['version-key-orphaned', 'oldbot.changes.ChangeMaster', '', '1', 'root'],
+    ['version-key-orphaned', 'oldbot.changes.ChangeMaster', "b'oldbot.changes.ChangeMaster.persistenceVersion'", '1', 'root'],
   ]);
 });
 

@@ -20,7 +20,7 @@ function shop(release: string, extra: Partial<LiveOptions> = {}): LiveOptions {
     releasePath: path.join(APPS, release),
     allowedModules: ['shop'],
     expectations: { 'shop.models.Item': ['name', 'qty', 'price'] },
-    probes: ['shop.models.Item.describe'],
+    probes: ['shop.models.Item.describe', 'shop.models.Tag.checkClass'],
     logProfile: PROFILE,
     needsTwisted: true,
     timeoutMs: 60_000,
@@ -46,7 +46,7 @@ test('target v2: every problem of the snapshot is reported, with real tracebacks
       ['missing-class', 'shop.models.Coupon', '', 1],
       ['missing-module', 'shop.legacy.OldThing', '', 1],
       ['upgrade-exception', 'shop.models.Inventory', 'location', 2],
-      ['upgrade-gap', 'shop.models.Item', '', 3],
+      ['upgrade-gap', 'shop.models.Item', 'upgradeToVersion3', 3],
     ],
   );
   for (const f of out.findings) {
@@ -189,7 +189,16 @@ test('a missing basedir file makes that log fail to render, with its traceback',
     assert.match(String(r.error), /^FileNotFoundError: .*log-1-compile/);
     assert.match(String(r.traceback), /shop\/logs\.py/);
     assert.equal(out.renders["root['main'].logs[1]"]!.error, undefined);
+    // Only the files the pickle names are copied in: not the .bz2.tmp leftover.
+    assert.deepEqual([out.stats.basedirFilesCopied, out.stats.basedirFilesNotNamed], [2, 1]);
+    assert.deepEqual(out.notes, []);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the basedir copy limit: files over it are left out, said in a note, and their logs fail visibly', { skip: NEEDS_TWISTED }, async () => {
+  const out = await runLiveReplay(shop('v1', { expectations: {}, probes: [], maxCopyMB: 0 }));
+  assert.deepEqual(out.notes, ['live replay: 3 basedir file(s) not copied into the sandbox (over the 0 MB copy limit)']);
+  assert.equal(Object.values(out.renders).filter((r) => r.error?.startsWith('FileNotFoundError')).length, 3);
 });

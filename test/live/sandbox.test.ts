@@ -33,6 +33,7 @@ async function attack(mode: string, extra: Partial<LiveOptions> = {}, files: Rec
     allowedModules: ['evilapp'],
     needsTwisted: true,
     timeoutMs: 60_000,
+    copyBasedir: 'all', // the attacks read port.txt etc. from the basedir
     ...extra,
   });
   assert.equal(out.snapshotSha256, before);
@@ -112,14 +113,53 @@ test('write outside the temp dir: refused by the audit hook; control writes', { 
 });
 
 test('loop forever: killed by the CPU-time limit, blamed on the object', { skip: NEEDS_TWISTED }, async () => {
-  const { out } = await attack('loop', { cpuSeconds: 1, timeoutMs: 60_000 });
-  assert.match(upgradeError(out), /CPU-time limit \(1 s\)/);
+  const { out } = await attack('loop', { cpuSeconds: 2, timeoutMs: 60_000 }); // start-up takes ~0.3 s of CPU
+  assert.match(upgradeError(out), /CPU-time limit \(2 s\)/);
   assert.match(String(out.killed), /CPU-time limit/);
 });
 
 test('sleep forever: killed by the wall-clock timeout (whole process group)', { skip: NEEDS_TWISTED }, async () => {
-  const { out } = await attack('sleep', { timeoutMs: 2_000, disableLayers: ['rlimits'] });
-  assert.match(upgradeError(out), /wall-clock limit of 2000 ms/);
+  const { out } = await attack('sleep', { timeoutMs: 8_000, disableLayers: ['rlimits'] }); // past start-up even on a loaded machine
+  assert.match(upgradeError(out), /wall-clock limit of 8000 ms/);
+});
+
+test('timeout kills the whole process group: a grandchild left behind dies too', { skip: NEEDS_TWISTED }, async () => {
+  const pids: number[] = [];
+  const dir = path.join(work, 'spawnsleep');
+  await fs.mkdir(dir);
+  const snapshot = path.join(dir, 'snapshot.pickle');
+  await fs.copyFile(path.join(LIVE, 'evil', 'attack-spawnsleep.pickle'), snapshot);
+  const pidfile = path.join(dir, 'grandchild.pid');
+  await fs.writeFile(path.join(dir, 'pidfile.txt'), pidfile);
+  // Layers that would stop the spawn are off: this is about the kill.
+  const out = await runLiveReplay(
+    {
+      python: DEBIAN_PYTHON,
+      snapshot,
+      releasePath: path.join(APPS, 'evil'),
+      allowedModules: ['evilapp'],
+      timeoutMs: 10_000, // well past start-up on a loaded machine: the kill must come during the sleep
+      disableLayers: ['audit', 'neuter'],
+      copyBasedir: 'all',
+    },
+    (e) => {
+      if (e.event === 'hello' && typeof e.pid === 'number') pids.push(e.pid);
+    },
+  );
+  assert.match(upgradeError(out), /wall-clock limit of 10000 ms/);
+  pids.push(Number(await fs.readFile(pidfile, 'utf8')));
+  assert.equal(pids.length, 2, 'the harness and its grandchild reported their pids');
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Killed processes are reaped by init asynchronously: wait for that, with a generous bound.
+  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(pids.filter(alive), []);
 });
 
 test('allocate too much: MemoryError under the address-space limit', { skip: NEEDS_TWISTED }, async () => {

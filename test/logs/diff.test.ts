@@ -64,3 +64,11 @@ test('HTML normalisation: 0.7-style vs 0.8-style escaping and span boundaries co
   assert.match(describeNormalisation('html'), /entities unescaped/);
   assert.match(describeNormalisation(), /exactly/);
 });
+
+test('log findings over several snapshots: paths say which file, snapshots only those with a diff', () => {
+  const a = diffLogRenders({ 'root.logs[0]': r('x\n') }, { 'root.logs[0]': r('y\n') }, { snapshot: 'builds/1' });
+  const b = diffLogRenders({ 'root.logs[0]': r('x\n') }, { 'root.logs[0]': r('x\n') }, { snapshot: 'builds/2' });
+  const [f] = logDiffFindings([...a, ...b], ['builds/1', 'builds/2']);
+  assert.deepEqual([f!.code, f!.count, f!.paths, f!.snapshots], ['log-render-diff', 1, ['builds/1:root.logs[0]'], ['builds/1']]);
+  assert.equal(f!.evidence[0]!.text, 'stdio: +1 -1 lines');
+});

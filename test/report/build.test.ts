@@ -195,3 +195,17 @@ test("one engine's findings with one key are consolidated across snapshots, and 
   const short = build([sim, live1]).findings;
   assert.equal(short.length, 2, 'live saw one snapshot less: a disagreement, both kept');
 });
+
+test('an engine that names no attribute for an upgrade gap is folded into the other engine\'s finding about the same objects', () => {
+  const sim = finding({ code: 'upgrade-gap', class: 'p.Properties', attribute: 'upgradeToVersion2', count: 5, paths: ['a:root.p', 'b:root.p'], snapshots: ['a', 'b'] });
+  const live = finding({ code: 'upgrade-gap', class: 'p.Properties', count: 5, paths: ['a:root.p', 'b:root.p'], snapshots: ['a', 'b'], engines: ['live'] });
+  const r = build([live, sim]);
+  assert.equal(r.findings.length, 1);
+  assert.deepEqual(r.findings[0]!.engines, ['simulated', 'live']);
+  assert.equal(r.findings[0]!.attribute, 'upgradeToVersion2');
+  // Other objects: not the same finding.
+  assert.equal(build([{ ...live, count: 4 }, sim]).findings.length, 2);
+  // Two different named attributes are two findings.
+  const other = finding({ code: 'upgrade-gap', class: 'p.Properties', attribute: 'upgradeToVersion3', count: 5, paths: ['a:root.p', 'b:root.p'], snapshots: ['a', 'b'], engines: ['live'] });
+  assert.equal(build([other, sim]).findings.length, 2);
+});

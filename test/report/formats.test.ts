@@ -138,3 +138,10 @@ test('a log diff without a finding is shown in the Logs section, cut after maxDi
   assert.match(out, / {4}\(\+26 more lines\)\n/);
   assert.ok(!out.includes('--- baseline'), 'file headers are left out');
 });
+
+test('Markdown lists the first findings in full and counts the rest, so an issue body stays postable', () => {
+  const md = formatMarkdown(unsafeReport(), { maxFindings: 3 });
+  assert.equal((md.match(/^#### (error|warning|info): /gm) ?? []).length, 3);
+  assert.match(md, /…and 13 more findings not shown here \(5 error, 4 warning, 3 info, 1 accepted\); the JSON report lists every one\./);
+  assert.ok(!formatMarkdown(unsafeReport()).includes('not shown here'), 'the default shows all of a normal report');
+});

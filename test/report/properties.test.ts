@@ -110,3 +110,39 @@ test('a listed value is gone from every format after redaction, wherever it was'
     { numRuns: 100, seed: 17 },
   );
 });
+
+test('text at any width: never throws, and is the same text as the coloured one once escapes are stripped', () => {
+  fc.assert(
+    fc.property(reportArb, fc.integer({ min: 20, max: 200 }), fc.integer({ min: 0, max: 6 }), (report, width, maxPaths) => {
+      const plain = formatText(report, { color: new Chalk({ level: 0 }), width, maxPaths });
+      const coloured = formatText(report, { color: new Chalk({ level: 3 }), width, maxPaths }).replace(/\u001b\[[0-9;]*m/g, '');
+      assert.equal(coloured, plain);
+    }),
+    { numRuns: 100, seed: 19 },
+  );
+});
+
+test('Markdown table rows keep their column count whatever the file names hold', () => {
+  fc.assert(
+    fc.property(fc.array(nasty, { minLength: 1, maxLength: 4 }), nasty, (files, cmd) => {
+      const report = buildReport({
+        command: cmd, tool: TOOL, failOn: 'error', findings: [],
+        snapshots: files.map((file) => ({ file, size: 1, sha256: '0', format: 'pickle', skipped: file })),
+        target: { path: files[0]!, contentHash: cmd, files: 1, classes: 1, parseErrors: 0 },
+        checked: { engines: ['simulated'], done: [], skipped: [] },
+      });
+      const lines = formatMarkdown(report).split('\n');
+      const pipes = (l: string) => (l.match(/(?<!\\)\|/g) ?? []).length;
+      let expected = 0;
+      for (const l of lines) {
+        if (!l.startsWith('|')) {
+          expected = 0;
+          continue;
+        }
+        if (expected === 0) expected = pipes(l); // the header row
+        else assert.equal(pipes(l), expected, l);
+      }
+    }),
+    { numRuns: 150, seed: 23 },
+  );
+});

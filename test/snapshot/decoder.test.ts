@@ -338,3 +338,43 @@ test('offsets: every node points at the opcode that made it, across long strings
     }
   }
 });
+
+test('objects: many items APPENDed/SETITEMed onto an instance, and a second BUILD', () => {
+  // MARK GLOBAL OBJ, MARK 300×(K i) APPENDS, MARK 300×(K i, N) SETITEMS, }, BUILD, }, BUILD, STOP
+  const parts: number[] = [0x28, ...Buffer.from('cmod\nCls\n'), 0x6f, 0x28];
+  for (let i = 0; i < 300; i++) parts.push(0x4d, i & 0xff, i >> 8);
+  parts.push(0x65, 0x28);
+  for (let i = 0; i < 300; i++) parts.push(0x4d, i & 0xff, i >> 8, 0x4e);
+  parts.push(0x75, 0x7d, 0x62, 0x7d, 0x28, 0x55, 1, 0x78, 0x4b, 7, 0x75, 0x62, 0x2e);
+  const g = decodePickle(Uint8Array.from(parts), { file: 'obj.pickle' });
+  const n = g.node(g.root);
+  if (n.kind !== 'instance') assert.fail('an instance');
+  assert.equal(n.how, 'OBJ');
+  assert.equal(n.listItems.length, 300);
+  assert.equal(n.dictItems.length, 300);
+  assert.deepEqual(g.node(n.listItems[299]!), { kind: 'int', value: 299 });
+  assert.deepEqual([...g.instanceState(g.root)!.keys()], ['x'], 'the last BUILD wins');
+  const edges = g.edges(g.root);
+  assert.equal(edges.filter((e) => e.via === 'index').length, 300);
+  assert.equal(edges.filter((e) => e.via === 'key').length, 300);
+  assert.equal(g.pathOf(n.listItems[299]!), 'root[299]');
+  assert.equal(g.pathOf(n.dictItems[5]![1]), 'root[5]');
+  assert.equal(g.pathOf(g.instanceState(g.root)!.get('x')!), 'root.x');
+});
+
+test('a view into a larger buffer (byteOffset ≠ 0) decodes like the bytes alone', () => {
+  const data = fixture('py2/values.p2.pickle');
+  const padded = new Uint8Array(data.length + 13);
+  padded.set(data, 7);
+  const g1 = decodePickle(data, { file: 'a' });
+  const g2 = decodePickle(padded.subarray(7, 7 + data.length), { file: 'b' });
+  assert.equal(g2.nodeCount, g1.nodeCount);
+  for (let id = 0; id < g1.nodeCount; id++) {
+    assert.equal(g2.text(id), g1.text(id));
+    assert.equal(g2.offset(id), g1.offset(id));
+    assert.deepEqual(g2.edges(id), g1.edges(id));
+  }
+  const floats = g1.nodesOfKind('float');
+  assert.ok(floats.length > 0);
+  for (const id of floats) assert.deepEqual(g2.node(id), g1.node(id));
+});

@@ -96,7 +96,6 @@ class Collector {
 export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext): Finding[] {
   const c = new Collector(ctx);
   const placeholderPaths = new Map<string, { count: number; paths: string[] }>();
-  const gapMissing = new Map<string, string[]>();
   for (const e of events) {
     if (e.event === 'placeholder-instances') {
       placeholderPaths.set(`${str(e.module)}.${str(e.name)}`, { count: Number(e.count), paths: (e.paths as string[]) ?? [] });
@@ -208,41 +207,41 @@ export function findingsFromEvents(events: HarnessEvent[], ctx: FindingContext):
       case 'gap': {
         const base = str(e.base) ?? '?';
         const method = `upgradeToVersion${Number(e.version)}`;
-        const key = `${str(e.class)}|${base}`;
-        const missing = gapMissing.get(key) ?? [];
-        if (!missing.includes(method)) missing.push(method);
-        gapMissing.set(key, missing);
+        // One finding per missing method, attribute = the method (as the simulated engine).
         c.add({
           code: 'upgrade-gap',
           class: str(e.class),
-          message: `${base} has no ${missing.join(', ')}: Twisted logged "Warning: cannot upgrade" and skipped the step`,
+          attribute: method,
+          message: `${base} has no ${method}: Twisted logged "Warning: cannot upgrade ${base} to version ${Number(e.version)}" and skipped the step`,
           paths: [str(e.path) ?? '?'],
           evidence: [],
-          // Same names as samples/tinybot/expected.json.
-          details: { base, missing, saved: e.saved, current: e.current },
+          // Names as in samples/tinybot/expected.json.
+          details: { base, missing: [method], saved: e.saved, current: e.current },
         });
         break;
       }
       case 'orphan-key': {
-        const keys = (e.keys as string[]) ?? [];
         const now = (e.now as Array<{ class: string; current: number }>) ?? [];
         const rerun = (e.rerun as string[]) ?? [];
-        c.add({
-          code: 'version-key-orphaned',
-          class: str(e.class),
-          message: `after the upgrade the object still carries ${keys.join(', ')}: no class in its MRO has that path any more (now ${now.map((n) => n.class).join(', ') || '?'}), so its saved version was ignored${rerun.length ? ` and ${rerun.join(', ')} re-ran` : ''}`,
-          paths: [str(e.path) ?? '?'],
-          evidence: [],
-          // Same names as samples/tinybot/expected.json.
-          details: {
-            savedKey: keys[0],
-            savedVersion: (e.saved as Record<string, unknown>)?.[keys[0] ?? ''],
-            nowQualified: now[now.length - 1]?.class,
-            reruns: rerun.map((r) => r.split('.').pop()),
-            rerunQualified: rerun,
-            ...(keys.length > 1 ? { savedKeys: keys } : {}),
-          },
-        });
+        // One finding per key, attribute = the key (b'…' when bytes), as the simulated engine.
+        for (const key of (e.keys as string[]) ?? []) {
+          c.add({
+            code: 'version-key-orphaned',
+            class: str(e.class),
+            attribute: key,
+            message: `after the upgrade the object still carries ${key}: no class in its MRO has that path any more (now ${now.map((n) => n.class).join(', ') || '?'}), so its saved version was ignored${rerun.length ? ` and ${rerun.join(', ')} ran from the start` : ''}`,
+            paths: [str(e.path) ?? '?'],
+            evidence: [],
+            // Names as in samples/tinybot/expected.json.
+            details: {
+              savedKey: key,
+              savedVersion: (e.saved as Record<string, unknown>)?.[key],
+              nowQualified: now[now.length - 1]?.class,
+              reruns: rerun.map((r) => r.split('.').pop()),
+              rerunQualified: rerun,
+            },
+          });
+        }
         break;
       }
       case 'missing-attribute': {

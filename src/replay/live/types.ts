@@ -51,6 +51,11 @@ export interface LiveOptions {
   cpuSeconds?: number;
   /** Largest file the child may write (default 64 MB). */
   fileSizeMB?: number;
+  /**
+   * Which top-level basedir files are copied into the sandbox: 'referenced' (default) those whose
+   * name occurs as a string in the pickle (with .bz2/.gz variants), 'all' every one.
+   */
+  copyBasedir?: 'referenced' | 'all';
   /** Largest total size of basedir files copied into the sandbox (default 512 MB). */
   maxCopyMB?: number;
   /** Layers to switch off (tests only: each layer is proven alone). */
@@ -95,7 +100,15 @@ export interface LiveOutcome {
   /** sha256 of the original snapshot file, and whether it was unchanged after the run. */
   snapshotSha256?: string;
   snapshotUnchanged?: boolean;
-  stats: { objects: number; versioned: number; upgraded: number; durationMs: number };
+  stats: {
+    objects: number;
+    versioned: number;
+    upgraded: number;
+    durationMs: number;
+    /** Basedir files copied into the sandbox, and those left out because the pickle does not name them. */
+    basedirFilesCopied?: number;
+    basedirFilesNotNamed?: number;
+  };
 }
 
 /** One JSON line from the harness (see rehearse_harness.py for the events and their fields). */

@@ -77,7 +77,7 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
     if (py3) {
       // A file that does not load at all has no objects to check further.
       if (checkPython2Strings(acc, snap, encoding, done)) continue;
-    } else if (targetPython === undefined && graph.info.python2Hints && !py2Unknown) {
+    } else if (targetPython === undefined && !py2Unknown && hasPython2Strings(graph)) {
       py2Unknown = true;
       skipped.push(
         `the snapshot was written by Python 2 and the target's Python version is not known from its source: ` +
@@ -197,6 +197,14 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
     skipped,
     stats: { objects, instances: instancesChecked, classes: classesSeen.size, versioned: versionedObjects },
   };
+}
+
+/** A Python 2 `str` (STRING/BINSTRING) anywhere: only Python 2 writes those. */
+function hasPython2Strings(graph: SnapshotGraph): boolean {
+  return graph.nodesOfKind('bytes').some((id) => {
+    const n = graph.node(id);
+    return n.kind === 'bytes' && n.py2str;
+  });
 }
 
 /** Follow renames to the resolution pickle ends with. */
