@@ -1,7 +1,7 @@
 // The edge of the program: where output goes and how it is coloured. Commands get an Io;
 // nothing below the commands prints.
 import { Chalk, type ChalkInstance } from 'chalk';
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Io {
@@ -36,19 +36,58 @@ export function processIo(argv: string[] = process.argv): Io {
   };
 }
 
+/** Temp files of writes in progress: removed if the process exits or is interrupted mid-write. */
+const pendingTemps = new Set<string>();
+let cleanupInstalled = false;
+
+function removePendingTemps(): void {
+  for (const f of pendingTemps) rmSync(f, { force: true });
+  pendingTemps.clear();
+}
+
 /**
- * Write a file atomically: a temp file beside it, then rename, so an interrupted run never
- * leaves a partial report that looks complete.
+ * On exit, and on a signal, remove the temp files of unfinished writes. When nobody else
+ * handles the signal, it is raised again so the process still dies the way it would have.
+ */
+function installTempCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', removePendingTemps);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const handler = (): void => {
+      removePendingTemps();
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, handler);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, handler);
+  }
+}
+
+/**
+ * Write a file atomically: a temp file beside it, flushed to disk, then renamed over it, so an
+ * interrupted run never leaves a partial report that looks complete (nor a stray temp file).
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  installTempCleanup();
   const dir = path.dirname(path.resolve(file));
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  pendingTemps.add(tmp);
   try {
-    await fs.writeFile(tmp, data);
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true });
     throw e;
+  } finally {
+    pendingTemps.delete(tmp);
   }
 }
