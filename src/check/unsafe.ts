@@ -24,7 +24,7 @@ export function unsafeFindings(snapshot: string, graph: SnapshotGraph, calls: re
       severity: 'error',
       class: callable,
       message: `the snapshot ${first.kind === 'call' ? 'calls' : 'references'} ${callable} on load: ${first.why}`,
-      count: group.length,
+      count: group.reduce((n, c) => n + 1 + (c.omitted ?? 0), 0),
       paths: group
         .map((c) => (prefixPaths ? `${snapshot}:` : '') + c.path)
         .sort(comparePaths)

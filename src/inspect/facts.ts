@@ -33,6 +33,8 @@ export interface UnsafeFact {
   args: string;
   offset: number;
   path: string;
+  /** More calls of the same callable that are not listed. */
+  omitted?: number;
 }
 
 export interface PartialFact {

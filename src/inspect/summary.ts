@@ -39,10 +39,16 @@ function table(rows: string[][], c: ChalkInstance, rightAlign: Set<number>): str
   });
 }
 
+/** A path deeper than a reader can follow, shortened in the middle (JSON keeps it whole). */
+function shortPath(p: string, max = 300): string {
+  return p.length <= max ? p : `${p.slice(0, max / 2)}…(${p.length - max} characters)…${p.slice(-max / 2)}`;
+}
+
 function unsafeLine(u: UnsafeFact, c: ChalkInstance): string {
   const what = u.kind === 'call' ? `${u.callable}(${u.args})` : `${u.callable} (referenced)`;
   const tag = u.confidence === 'high' ? c.red.bold('unsafe-global') : u.confidence === 'medium' ? c.red('unsafe-global') : c.yellow('low-confidence');
-  return `    ${tag} [${u.confidence}] ${what}\n      ${u.why}; at byte ${u.offset}, ${u.path}`;
+  const more = u.omitted ? `\n      (+${u.omitted} more calls of ${u.callable}, not listed)` : '';
+  return `    ${tag} [${u.confidence}] ${what}\n      ${u.why}; at byte ${u.offset}, ${shortPath(u.path)}${more}`;
 }
 
 /** One snapshot's block. */

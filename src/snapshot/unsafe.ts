@@ -158,6 +158,8 @@ export interface UnsafeCall {
   /** Object path of the call (or of the global). */
   path: string;
   node: NodeId;
+  /** More calls of the same callable, not listed (see MAX_CALLS_PER_CALLABLE). */
+  omitted?: number;
 }
 
 /**
@@ -238,7 +240,7 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
       calledGlobals.add(calleeId);
       if (!v.rule && (how !== 'REDUCE' || v.safe)) return;
       const benign = v.rule && how === 'REDUCE' ? benignUse(graph, v.qual, node) : undefined;
-      const at = { offset: graph.offset(node), path: graph.pathOf(node), node };
+      const at = { offset: graph.offset(node), path: '', node };
       if (v.rule && !benign) found.push({ callable: v.qual, kind: 'call', confidence: v.rule.confidence, why: v.rule.what, args: args(), ...at });
       else if (benign) found.push({ callable: v.qual, kind: 'call', confidence: 'low', why: benign, args: args(), ...at });
       else
@@ -261,7 +263,7 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
       why: `calls a computed callable (${graph.kind(calleeId)}), the shape of a gadget chain`,
       args: args(),
       offset: graph.offset(node),
-      path: graph.pathOf(node),
+      path: '',
       node,
     });
   };
@@ -300,7 +302,7 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
       why: `a BUILD plants __setstate__ in the instance and the next BUILD calls it${v?.rule ? ` (${v.rule.what})` : ''}`,
       args: reprNode(graph, stateArg, { max: ARG_MAX }),
       offset: graph.offset(stateArg),
-      path: graph.pathOf(instance),
+      path: '',
       node: instance,
     });
   });
@@ -317,9 +319,37 @@ export function scanUnsafe(graph: SnapshotGraph): UnsafeCall[] {
       why: `imported on load and held as a value (${rule.what} if called)`,
       args: '',
       offset: graph.offset(id),
-      path: graph.pathOf(id),
+      path: '',
       node: id,
     });
   }
-  return found.sort((x, y) => CONF_RANK[x.confidence] - CONF_RANK[y.confidence] || x.offset - y.offset || x.node - y.node);
+  found.sort((x, y) => CONF_RANK[x.confidence] - CONF_RANK[y.confidence] || x.offset - y.offset || x.node - y.node);
+  return withPaths(graph, found);
+}
+
+/**
+ * Paths only for the first calls of each callable: a hostile file can nest thousands of calls,
+ * each path as long as its depth, and listing them all would take minutes and gigabytes. The
+ * last call kept says how many more of the same callable there are.
+ */
+export const MAX_CALLS_PER_CALLABLE = 100;
+
+function withPaths(graph: SnapshotGraph, found: UnsafeCall[]): UnsafeCall[] {
+  const kept: UnsafeCall[] = [];
+  const last = new Map<string, UnsafeCall>();
+  const seen = new Map<string, number>();
+  for (const call of found) {
+    const k = `${call.kind} ${call.callable}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    if (n <= MAX_CALLS_PER_CALLABLE) {
+      call.path = graph.pathOf(call.node);
+      kept.push(call);
+      last.set(k, call);
+    } else {
+      const l = last.get(k)!;
+      l.omitted = (l.omitted ?? 0) + 1;
+    }
+  }
+  return kept;
 }

@@ -107,9 +107,6 @@ const RSS_BOUND = 400 * MiB;
 
 /** Known defects, reported to their owners: the test runs and shows as TODO until fixed. */
 const KNOWN: Record<string, string> = {
-  'inspect deep-unsafe-calls-20k.pickle.gz':
-    'reported (inspect): every finding is printed with its full object path (as long as its depth), ' +
-    'so 20,000 nested unsafe calls in a 278-byte file end, after ~1 min, in "internal error: Invalid string length"',
   'inspect zip-bomb-bzip2-4g.pickle.bz2': 'reported (inspect, open.ts): see the bounded child test of this file',
   'zip-bomb-bzip2-4g.pickle.bz2':
     'reported (inspect, open.ts): unbzip2-stream builds each block\'s output in a JS array, so one ' +
