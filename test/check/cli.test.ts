@@ -100,3 +100,17 @@ test('check leaves every file of the basedir as it was (bytes and mtime)', async
     assert.equal(readFileSync(f).toString('base64'), data, `${f} bytes`);
   }
 });
+
+test('a snapshot whose globals execute code: unsafe-global, never replayed live, nothing runs', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rehearse-unsafe-'));
+  copyFileSync(repoPath('test/fixtures/malicious/os-system-p0.pickle'), path.join(dir, 'builder'));
+  const r = await runCli(['check', path.join(dir, 'builder'), '--target', repoPath(TARGET), '--format', 'json', '--python', '/usr/bin/python3'], { cwd: dir });
+  assert.equal(r.code, 1);
+  const report = JSON.parse(r.stdout) as { findings: Array<JsonFinding & { evidence: Array<{ text?: string }> }>; checked: { skipped: string[] } };
+  const unsafe = report.findings.find((f) => f.code === 'unsafe-global');
+  assert.ok(unsafe, 'unsafe-global reported');
+  assert.equal(unsafe.class, 'os.system');
+  assert.match(unsafe.evidence[0]?.text ?? '', /touch rehearse-pwned-os-system-p0/);
+  assert.ok(report.checked.skipped.some((s) => /not replayed live/.test(s)), report.checked.skipped.join('\n'));
+  assert.deepEqual(readdirSync(dir), ['builder'], 'no marker file: nothing was executed');
+});

@@ -68,6 +68,9 @@ test('both engines: confirmed findings, a real traceback, a readable log diff, s
   const differing = (report.logs ?? []).filter((l) => l.status === 'differs');
   assert.equal(differing.length, 1);
   assert.match(differing[0]!.diff ?? '', /^\+compiling src\/café\.py — déjà vu$/m);
+  const logFinding = report.findings.find((f) => f.code === 'log-render-diff') as (JsonFinding & { snapshots?: string[] }) | undefined;
+  assert.ok(logFinding, 'log-render-diff finding');
+  assert.deepEqual(logFinding.snapshots, [differing[0]!.snapshot]);
   assert.equal(report.checked.sandbox?.allowlist, true);
   assert.equal(digest(repoPath('samples/tinybot/basedir')), before, 'basedir bytes unchanged');
 });
