@@ -32,8 +32,8 @@ export function registerRelease(program: Command, io: Io, result: CommandResult)
       'after',
       `
 Examples:
-  rehearse release samples/flock/releases/v2
-  rehearse release dist/flock-2.0.tar.gz --class flock.status.BuildStatus
+  rehearse release samples/tinybot/releases/0.8
+  rehearse release samples/tinybot/packages/tinybot-0.8.tar.gz --class tinybot.status.builder.BuildStatus
   rehearse release ./buildbot-0.8.4 --lib ./Twisted-8.2.0 --resolve buildbot.status.builder:BuildStatus`,
     )
     .action(async (p: string, opts: ReleaseOptions) => {
