@@ -4,7 +4,7 @@
 // writing it is the only I/O.
 import path from 'node:path';
 import { writeFileAtomic } from '../io.js';
-import type { CheckRun } from '../check/run.js';
+import { simulatedOptionsFor, type CheckRun } from '../check/run.js';
 import type { LoadedRelease } from '../check/release.js';
 import type { LoadedSnapshot } from '../check/snapshots.js';
 import { unsafeFindings } from '../check/unsafe.js';
@@ -60,12 +60,8 @@ export function shellQuote(arg: string): string {
 
 /** The findings of one snapshot on its own: simulated replay plus the safety scan. */
 export function snapshotFindings(name: string, graph: SnapshotGraph, target: LoadedRelease, opts: Pick<BundleOptions, 'targetPython' | 'encoding'>): Finding[] {
-  const sim = simulateReplay([{ name, graph }], target.view, {
-    ...(opts.targetPython ? { targetPython: opts.targetPython } : {}),
-    ...(target.words ? { releaseWords: target.words } : {}),
-    encoding: opts.encoding ?? target.pickleEncoding ?? 'ASCII',
-  });
-  return [...sim.findings, ...unsafeFindings(name, graph, scanUnsafe(graph), false)];
+  const sim = simulateReplay([{ name, graph }], target.view, simulatedOptionsFor(target, opts));
+  return [...sim.findings, ...unsafeFindings(name, scanUnsafe(graph), false)];
 }
 
 const errorKeys = (findings: readonly Finding[]): string[] => [...new Set(findings.filter((f) => f.severity === 'error').map(findingKey))].sort();

@@ -5,7 +5,7 @@ import type { LogDiffSummary, Report } from '../report/report.js';
 import { buildReport, type FailOn } from '../report/build.js';
 import type { AcceptFile } from '../report/accept.js';
 import { scanUnsafe } from '../snapshot/unsafe.js';
-import { simulateReplay, type Py2Encoding } from '../replay/simulated/replay.js';
+import { simulateReplay, type Py2Encoding, type SimulatedOptions } from '../replay/simulated/replay.js';
 import { loadInputs, type LoadedInputs } from './snapshots.js';
 import { loadReleaseForCheck, type LoadedRelease } from './release.js';
 import { isDangerous, unsafeFindings } from './unsafe.js';
@@ -48,6 +48,15 @@ export interface LiveEngine {
   }>;
 }
 
+/** What the simulated replay needs to know beyond the release's model. */
+export function simulatedOptionsFor(target: LoadedRelease, opts: { targetPython?: 2 | 3; encoding?: Py2Encoding }): SimulatedOptions {
+  return {
+    ...(opts.targetPython ? { targetPython: opts.targetPython } : {}),
+    ...(target.words ? { releaseWords: target.words } : {}),
+    encoding: opts.encoding ?? target.pickleEncoding ?? 'ASCII',
+  };
+}
+
 export async function runCheck(
   opts: CheckOptions,
   progress: (text: string) => void = () => {},
@@ -72,7 +81,7 @@ export async function runCheck(
   for (const s of inputs.snapshots) {
     const calls = scanUnsafe(s.graph);
     if (calls.some(isDangerous)) unsafeSnapshots.add(s.name);
-    findings.push(...unsafeFindings(s.name, s.graph, calls, inputs.snapshots.length > 1));
+    findings.push(...unsafeFindings(s.name, calls, inputs.snapshots.length > 1));
   }
   done.push(`safety scan of ${inputs.snapshots.length} snapshot file(s): ${unsafeSnapshots.size} with globals that execute code`);
 
@@ -81,11 +90,7 @@ export async function runCheck(
     const sim = simulateReplay(
       inputs.snapshots.map((s) => ({ name: s.name, graph: s.graph })),
       target.view,
-      {
-        ...(opts.targetPython ? { targetPython: opts.targetPython } : {}),
-        ...(target.words ? { releaseWords: target.words } : {}),
-        encoding: opts.encoding ?? target.pickleEncoding ?? 'ASCII',
-      },
+      simulatedOptionsFor(target, opts),
     );
     engines.push('simulated');
     findings.push(...sim.findings);

@@ -1,7 +1,6 @@
 // unsafe-global findings from the safety scan. Low-confidence hits (a REDUCE of a callable the
 // table does not know, a bound method spelled as getattr) are how ordinary objects are pickled
 // too: they are counted in the report's notes, not raised as errors.
-import type { SnapshotGraph } from '../snapshot/graph.js';
 import type { UnsafeCall } from '../snapshot/unsafe.js';
 import type { Finding } from '../report/finding.js';
 import { MAX_PATHS, comparePaths } from '../replay/simulated/accumulate.js';
@@ -10,7 +9,7 @@ export function isDangerous(call: UnsafeCall): boolean {
   return call.confidence !== 'low';
 }
 
-export function unsafeFindings(snapshot: string, graph: SnapshotGraph, calls: readonly UnsafeCall[], prefixPaths: boolean): Finding[] {
+export function unsafeFindings(snapshot: string, calls: readonly UnsafeCall[], prefixPaths: boolean): Finding[] {
   const byCallable = new Map<string, UnsafeCall[]>();
   for (const c of calls) {
     if (!isDangerous(c)) continue;
@@ -41,6 +40,5 @@ export function unsafeFindings(snapshot: string, graph: SnapshotGraph, calls: re
       details: { confidence: first.confidence, kind: first.kind },
     });
   }
-  void graph;
   return out;
 }
