@@ -2,21 +2,13 @@
 // Twisted is at hand. Needs Debian's python3-twisted for /usr/bin/python3 (.ci/run installs it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, repoPath } from '../helpers/run.js';
+import { NEEDS_TWISTED } from '../helpers/python.js';
 
-function hasTwisted(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import twisted.persisted.styles'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const SKIP = hasTwisted() ? false : 'needs /usr/bin/python3 with Twisted (apt-get install python3-twisted)';
+const SKIP = NEEDS_TWISTED;
 
 interface JsonFinding {
   code: string;

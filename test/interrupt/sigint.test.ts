@@ -1,19 +1,11 @@
 // Ctrl-C during a live replay: rehearse kills its sandboxed children, writes no report, and says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, REPO } from '../helpers/run.js';
-
-function hasTwisted(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import twisted.persisted.styles'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { NEEDS_TWISTED } from '../helpers/python.js';
 
 /** Pids of every process descended from `root` (read from /proc: ppid is field 4 of stat). */
 function descendants(root: number): number[] {
@@ -59,7 +51,7 @@ async function until(cond: () => boolean, limitMs: number): Promise<boolean> {
   return cond();
 }
 
-test('SIGINT kills the live replay children and leaves no report', { skip: hasTwisted() ? false : 'needs /usr/bin/python3 with Twisted' }, async () => {
+test('SIGINT kills the live replay children and leaves no report', { skip: NEEDS_TWISTED }, async () => {
   const child = spawn(
     process.execPath,
     [BIN, 'check', 'test/fixtures/live/evil/attack-sleep.pickle', '--target', 'test/fixtures/live/apps/evil', '--replay', 'live', '--python', '/usr/bin/python3', '--timeout', '600'],

@@ -8,19 +8,7 @@ import { repoPath } from '../helpers/run.js';
 export const LIVE = repoPath('test/fixtures/live');
 export const APPS = path.join(LIVE, 'apps');
 export const SHOP_SNAPSHOT = path.join(LIVE, 'shop', 'basedir', 'inventory.tap');
-export const DEBIAN_PYTHON = '/usr/bin/python3';
-
-function hasTwisted(): boolean {
-  try {
-    execFileSync(DEBIAN_PYTHON, ['-c', 'import twisted'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pass as `{ skip }` to tests that need Twisted: a clear message when it is missing. */
-export const NEEDS_TWISTED: string | false = hasTwisted() ? false : `${DEBIAN_PYTHON} cannot import twisted (apt-get install python3-twisted)`;
+export { DEBIAN_PYTHON, NEEDS_TWISTED } from '../helpers/python.js';
 
 /** The real executable behind a pyenv shim (the harness runs with a clean environment). */
 export function pyenvExe(version: string, name: string): string | undefined {

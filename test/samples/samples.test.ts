@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FINDING_CODES, type FindingCode } from '../../src/report/finding.js';
 import { repoPath } from '../helpers/run.js';
+import { hasTwisted } from '../helpers/python.js';
 
 interface ExpectedEvidence {
   file: string;
@@ -95,10 +96,6 @@ test('tinybot: the 0.8 scenario plants one finding per code that simulated repla
 });
 
 // The real interpreters: Debian's python3 has Twisted; pyenv provides python2.7 for oldbot.
-function hasTwisted(): boolean {
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import twisted.persisted.styles'], { stdio: 'ignore' });
-  return r.status === 0;
-}
 function hasPyenv(exe: string, version: string): boolean {
   const r = spawnSync(exe, ['-c', 'pass'], { stdio: 'ignore', env: { ...process.env, PYENV_VERSION: version } });
   return r.status === 0;
