@@ -1,14 +1,11 @@
 // Reading a log file as Buildbot does: try <file>.bz2, then <file>.gz, then <file> itself. A
 // leftover <file>.bz2.tmp (an interrupted compression) is never read.
-import { promises as fs, createReadStream } from 'node:fs';
-import { createRequire } from 'node:module';
+import { promises as fs } from 'node:fs';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
+import { bunzip2 } from '../snapshot/bzip2.js';
 
-// unbzip2-stream is CommonJS without types: typed here at the one place it is used.
-const require = createRequire(import.meta.url);
-const unbzip2 = require('unbzip2-stream') as () => NodeJS.ReadWriteStream;
 const gunzipAsync = promisify(gunzip);
 
 export interface LogFileData {
@@ -26,17 +23,15 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-function readBz2(file: string): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    const input = createReadStream(file);
-    const out = input.pipe(unbzip2());
-    const fail = (e: unknown): void => reject(new UserError(`${file}: not a readable bzip2 file (${e instanceof Error ? e.message : String(e)})`));
-    input.on('error', fail);
-    out.on('error', fail);
-    out.on('data', (d: Buffer) => parts.push(d));
-    out.on('end', () => resolve(Buffer.concat(parts)));
-  });
+/** A step log larger than this is refused (a bomb, or not a log). */
+const MAX_LOG_BYTES = 512 * 2 ** 20;
+
+async function readBz2(file: string): Promise<Uint8Array> {
+  try {
+    return bunzip2(new Uint8Array(await fs.readFile(file)), MAX_LOG_BYTES);
+  } catch (e) {
+    throw new UserError(`${file}: not a readable bzip2 file (${e instanceof Error ? e.message : String(e)})`);
+  }
 }
 
 /** Reads the log whose uncompressed name is `base`; undefined when none of the three exists. */

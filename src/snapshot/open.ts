@@ -3,10 +3,10 @@
 // are converted to pickle bytes here, so one decoder builds every graph.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { SnapshotError, UserError } from '../errors.js';
 import { aotToPickle, AotSyntaxError, looksLikeAot } from './aot.js';
+import { Bzip2Corrupt, Bzip2TooLarge, bunzip2 } from './bzip2.js';
 
 export type Compression = 'none' | 'gzip' | 'bzip2';
 
@@ -79,7 +79,7 @@ export function identifySnapshot(file: string, raw: Uint8Array, opts: OpenOption
     content = gunzip(file, raw, limit);
   } else if (isBzip2(raw)) {
     compression = 'bzip2';
-    content = bunzip2(file, raw, limit);
+    content = decompressBzip2(file, raw, limit);
   }
   const suffix = compression === 'none' ? '' : `+${compression}`;
   const base = { file, compression, sha256, size, contentSize: content.length };
@@ -132,60 +132,14 @@ function gunzip(file: string, raw: Uint8Array, limit: number): Uint8Array {
   }
 }
 
-interface ThroughStream {
-  on(ev: 'data', f: (d: Buffer) => void): void;
-  on(ev: 'error', f: (e: Error) => void): void;
-  on(ev: 'end', f: () => void): void;
-  write(d: Buffer): void;
-  end(): void;
-}
-
-const require = createRequire(import.meta.url);
-// unbzip2-stream ships no types and is CommonJS: load it here and type the little we use.
-const unbzip2Stream = require('unbzip2-stream') as () => ThroughStream;
-
-/** The "through" stream runs synchronously on write, so the whole file decodes in this call. */
-function bunzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
-  const stream = unbzip2Stream();
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let fed = 0;
-  let error: { message: string; at: number; truncated: boolean } | undefined;
-  let over = false;
-  let ended = false;
-  stream.on('data', (d) => {
-    if (over) return;
-    total += d.length;
-    if (total > limit) { over = true; throw new Error(`over the ${limit}-byte limit`); } // stop decoding now: end() would inflate the rest
-    else chunks.push(d);
-  });
-  stream.on('error', (e) => {
-    // Bzip2Error is the library's own check; anything else (a TypeError reading past the
-    // end of the input) means the data ran out.
-    if (!error) error = { message: e.message, at: fed, truncated: e.name !== 'Bzip2Error' || /prematurely/.test(e.message) };
-  });
-  stream.on('end', () => (ended = true));
-  const CHUNK = 64 * 1024;
+function decompressBzip2(file: string, raw: Uint8Array, limit: number): Uint8Array {
   try {
-    for (let i = 0; i < raw.length && !error && !over; i += CHUNK) {
-      const piece = raw.subarray(i, Math.min(raw.length, i + CHUNK));
-      fed += piece.length;
-      stream.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-    }
-    if (!error && !over) stream.end();
+    return bunzip2(raw, limit);
   } catch (e) {
-    // Some corruptions throw out of write() instead of emitting 'error'.
-    const err = e as Error;
-    if (!error) error = { message: err.message, at: fed, truncated: err.name !== 'Bzip2Error' };
+    if (e instanceof Bzip2TooLarge) throw tooBig(file, 'bzip2', limit);
+    if (e instanceof Bzip2Corrupt) throw new SnapshotError(file, e.offset, undefined, e.reason);
+    throw e;
   }
-  if (over) throw tooBig(file, 'bzip2', limit);
-  if (error) {
-    // The library does not say where in the input it was; we know how much we had fed it.
-    const why = error.truncated ? 'truncated or corrupt bzip2 data (the stream ends inside a block)' : `corrupt bzip2 data (${error.message}), noticed reading the compressed input`;
-    throw new SnapshotError(file, error.at, undefined, why);
-  }
-  if (!ended) throw new UserError(`${file}: truncated bzip2 data`);
-  return new Uint8Array(Buffer.concat(chunks, total));
 }
 
 function tooBig(file: string, what: string, limit: number): UserError {

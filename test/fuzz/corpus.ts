@@ -47,7 +47,7 @@ export function loadCorpus(fixturesDir: string, containers = false): CorpusEntry
       // Seeds that are slow to open are left out (the big bombs have their own tests).
       if (gz && !fitsGunzipped(data)) continue;
       // bzip2 bombs: each mutant costs ~1 s and ~1 GB to refuse (a known, reported limit of
-      // unbzip2-stream), which would drown the run in identical "hangs".
+      // the bzip2 decoder), which would drown the run in identical "hangs".
       // (Saved regressions include such a bzip2 mutant.)
       if (bz && (rel.startsWith('bombs/') || rel.startsWith('fuzz-regressions/') || /bomb/i.test(path.basename(rel)))) continue;
       if (gz || bz || rel.endsWith('.tas') || looksLikePickle(data)) {

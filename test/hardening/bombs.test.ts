@@ -106,12 +106,7 @@ test('a memo limit turns a memo bomb into a clear error', () => {
 const RSS_BOUND = 400 * MiB;
 
 /** Known defects, reported to their owners: the test runs and shows as TODO until fixed. */
-const KNOWN: Record<string, string> = {
-  'inspect zip-bomb-bzip2-4g.pickle.bz2': 'reported (inspect, open.ts): see the bounded child test of this file',
-  'zip-bomb-bzip2-4g.pickle.bz2':
-    'reported (inspect, open.ts): unbzip2-stream builds each block\'s output in a JS array, so one ' +
-    '45-byte bzip2 block costs ~1 GB RSS before any limit applies (OOM under a 256 MB heap)',
-};
+const KNOWN: Record<string, string> = {};
 
 for (const b of bombs) {
   const zip = b.file.startsWith('zip-bomb');

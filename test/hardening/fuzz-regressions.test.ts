@@ -15,11 +15,7 @@ const dir = repoPath('test', 'fixtures', 'fuzz-regressions');
 const saved = listRegressions(dir);
 
 /** Known defects, reported to their owners: the test runs and shows as TODO until fixed. */
-const KNOWN: Record<string, string> = {
-  'hang-no-progress-for-10000-ms-b3830d9a.pickle':
-    'reported (inspect, open.ts): a 212-byte bzip2 file costs ~1 s of CPU and ~1 GB of RSS to refuse, whatever ' +
-    'the limit (unbzip2-stream decodes a whole 900k block into a JS array before the limit can act)',
-};
+const KNOWN: Record<string, string> = {};
 
 if (saved.length === 0) {
   test('fuzz regressions: none saved yet', { skip: 'the long fuzz runs found no crash to save (see the final report)' }, () => {});

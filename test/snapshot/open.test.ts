@@ -53,7 +53,7 @@ test('text, step logs, empty files and compressed logs are not snapshots (a note
 test('truncated and corrupt bzip2 give one clear UserError naming the file and where', async () => {
   await assert.rejects(openSnapshot(misc('truncated.bz2')), (e: unknown) => {
     assert.ok(e instanceof SnapshotError);
-    assert.match(e.message, /truncated\.bz2: truncated or corrupt bzip2 data \(the stream ends inside a block\) at byte \d+$/);
+    assert.match(e.message, /truncated\.bz2: truncated bzip2 data \(the stream ends inside a block\) at byte \d+$/);
     assert.ok(e.offset > 0 && e.offset <= 244);
     return true;
   });
