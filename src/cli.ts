@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from './errors.js';
 import { processIo, type Io } from './io.js';
 import { toolVersion } from './version.js';
-import { killAllGroups } from './process-groups.js';
+import { cleanUpNow } from './cleanup.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerRelease } from './commands/release.js';
 import { registerCheck } from './commands/check.js';
@@ -59,7 +59,7 @@ Examples:
 function onInterrupt(io: Io): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      killAllGroups();
+      cleanUpNow();
       io.err(`rehearse: interrupted (${signal}); no report was written\n`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });

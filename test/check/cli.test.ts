@@ -1,12 +1,24 @@
 // `rehearse check` as its users meet it: formats that agree, output files, bad input, exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { after } from 'node:test';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, repoPath } from '../helpers/run.js';
 
 const BASEDIR = 'samples/tinybot/basedir';
+
+/** A temporary folder, removed when this file's tests are done. */
+const made: string[] = [];
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
 const TARGET = 'samples/tinybot/releases/0.8';
 
 interface JsonFinding {
@@ -43,7 +55,7 @@ test('the same run twice gives byte-identical reports', async () => {
 });
 
 test('--output writes the report to a file and nothing to stdout', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rehearse-out-'));
+  const dir = tempDir('rehearse-out-');
   const out = path.join(dir, 'sub', 'report.md');
   const r = await runCli(['check', BASEDIR, '--target', TARGET, '--replay', 'simulated', '--format', 'markdown', '--output', out]);
   assert.equal(r.code, 1);
@@ -65,7 +77,7 @@ test('--fail-on never exits 0 with errors; --fail-on warning exits 1 on a warnin
 });
 
 test('a corrupt pickle in a basedir stops the run: exit 2, one line naming the file and the byte offset', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rehearse-bad-'));
+  const dir = tempDir('rehearse-bad-');
   for (const f of ['runtests/0', 'runtests/builder']) {
     mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
     copyFileSync(repoPath(BASEDIR, f), path.join(dir, f));
@@ -102,7 +114,7 @@ test('check leaves every file of the basedir as it was (bytes and mtime)', async
 });
 
 test('a snapshot whose globals execute code: unsafe-global, never replayed live, nothing runs', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rehearse-unsafe-'));
+  const dir = tempDir('rehearse-unsafe-');
   copyFileSync(repoPath('test/fixtures/malicious/os-system-p0.pickle'), path.join(dir, 'builder'));
   const r = await runCli(['check', path.join(dir, 'builder'), '--target', repoPath(TARGET), '--format', 'json', '--python', '/usr/bin/python3'], { cwd: dir });
   assert.equal(r.code, 1);

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, REPO } from '../helpers/run.js';
 import { NEEDS_TWISTED } from '../helpers/python.js';
@@ -51,7 +52,7 @@ async function until(cond: () => boolean, limitMs: number): Promise<boolean> {
   return cond();
 }
 
-test('SIGINT kills the live replay children and leaves no report', { skip: NEEDS_TWISTED }, async () => {
+test('SIGINT kills the live replay children, removes their sandbox and leaves no report', { skip: NEEDS_TWISTED }, async () => {
   const child = spawn(
     process.execPath,
     [BIN, 'check', 'test/fixtures/live/evil/attack-sleep.pickle', '--target', 'test/fixtures/live/apps/evil', '--replay', 'live', '--python', '/usr/bin/python3', '--timeout', '600'],
@@ -68,6 +69,12 @@ test('SIGINT kills the live replay children and leaves no report', { skip: NEEDS
       await until(() => (harness = descendants(child.pid!).filter(isPython)).length > 0, 60_000),
       `the harness started (stderr: ${stderr})`,
     );
+    // The sandbox's temporary directory, from the harness's command line (…/rehearse-live-X/config.json).
+    const sandboxDirs = harness
+      .map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').find((a) => a.endsWith('config.json')))
+      .filter((a): a is string => a !== undefined)
+      .map((a) => path.dirname(a));
+    assert.ok(sandboxDirs.length > 0);
     child.kill('SIGINT');
     const code = await exited;
     assert.equal(code, 130);
@@ -82,6 +89,7 @@ test('SIGINT kills the live replay children and leaves no report', { skip: NEEDS
       }
     };
     assert.ok(await until(() => harness.every((pid) => !alive(pid)), 10_000), 'no sandboxed process left behind');
+    for (const d of sandboxDirs) assert.equal(existsSync(d), false, `${d} removed`);
   } finally {
     child.kill('SIGKILL');
   }

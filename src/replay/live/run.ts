@@ -14,6 +14,7 @@ import { findingsFromEvents } from './findings.js';
 import { probePython } from './python.js';
 import { netnsAvailable, runSandboxed } from './sandbox.js';
 import type { HarnessEvent, LiveOptions, LiveOutcome } from './types.js';
+import { trackTempDir, untrackTempDir } from '../../cleanup.js';
 
 /** The harness ships in the package at src/replay/live/harness (see package.json "files"). */
 export function harnessPath(): string {
@@ -174,6 +175,7 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
   const libs = (opts.libs ?? []).map((p) => path.resolve(p));
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'rehearse-live-')));
+  trackTempDir(tmp);
   try {
     const basedirCopy = path.join(tmp, 'basedir');
     const basedir = path.resolve(opts.basedir ?? path.dirname(opts.snapshot));
@@ -354,6 +356,7 @@ export async function runLiveReplay(opts: LiveOptions, onEvent?: (e: HarnessEven
     out.findings = findings;
   } finally {
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    untrackTempDir(tmp);
   }
   await checkUnchanged();
   return done();

@@ -3,7 +3,7 @@
 // audit hook, neutered process functions, allowlist) live in the harness.
 import { spawn, execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { trackGroup, untrackGroup } from '../../process-groups.js';
+import { trackGroup, untrackGroup } from '../../cleanup.js';
 
 let netnsProbe: Promise<true | string> | undefined;
 
