@@ -3,18 +3,17 @@
 // (code, class, attribute), the repro is smaller, and real Python's pickletools reads it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
-import { runCli, repoPath } from '../helpers/run.js';
+import { runCli, repoPath, tempDir } from '../helpers/run.js';
 import { decodePickle } from '../../src/snapshot/decoder.js';
 import { writePickle, glob, int, list, dict, tuple } from '../../src/snapshot/writer.js';
 import { minimizeGraph, nodesAtPaths } from '../../src/snapshot/minimize.js';
 import { shellQuote } from '../../src/bundle/bundle.js';
 
 const T08 = 'samples/tinybot/releases/0.8';
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'rehearse-bundle-'));
+const tmp = () => tempDir('rehearse-bundle-');
 
 interface JsonFinding {
   code: string;

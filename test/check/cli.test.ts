@@ -1,24 +1,13 @@
 // `rehearse check` as its users meet it: formats that agree, output files, bad input, exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, readdirSync, statSync, rmSync } from 'node:fs';
-import { after } from 'node:test';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli, repoPath } from '../helpers/run.js';
+import { runCli, repoPath, tempDir } from '../helpers/run.js';
 
 const BASEDIR = 'samples/tinybot/basedir';
 
-/** A temporary folder, removed when this file's tests are done. */
-const made: string[] = [];
-after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(path.join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
 const TARGET = 'samples/tinybot/releases/0.8';
 
 interface JsonFinding {

@@ -4,14 +4,13 @@
 // and a truncated pickle that cannot be read).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { validateXML } from 'xmllint-wasm';
 import Ajv04 from 'ajv-draft-04';
 import Ajv from 'ajv';
 import fc from 'fast-check';
-import { runCli, repoPath } from '../helpers/run.js';
+import { runCli, repoPath, tempDir } from '../helpers/run.js';
 import { shardUnits, parseShard, discoverUnits } from '../../src/ci/units.js';
 
 const FIXED = 'samples/tinybot/releases/0.8-fixed';
@@ -30,7 +29,7 @@ interface CiJson {
   units: Array<{ name: string; kind: string; status: string; error?: string; report: { findings: Array<{ code: string; class?: string; attribute?: string; snapshots: string[]; accepted?: unknown }> } }>;
 }
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'rehearse-ci-'));
+const tmp = () => tempDir('rehearse-ci-');
 const parse = (s: string) => JSON.parse(s) as CiJson;
 
 test('a corpus with a planted failure: one result per unit, failing and unreadable units, exit 1', async () => {

@@ -1,5 +1,8 @@
 // Runs the built CLI (bin/rehearse.js) as a user would: a real child process.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { after } from 'node:test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,4 +38,16 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 /** Path of a file in the repo (tests run from dist/test, fixtures live in the source tree). */
 export function repoPath(...parts: string[]): string {
   return path.join(REPO, ...parts);
+}
+
+/** Temporary folders made by a test file, removed when its tests are done. */
+const made: string[] = [];
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }

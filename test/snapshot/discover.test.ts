@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { discoverSnapshots, naturalCompare } from '../../src/snapshot/discover.js';
 import { UserError } from '../../src/errors.js';
+import { tempDir } from '../helpers/run.js';
 
 function tree(files: string[]): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rehearse-discover-'));
+  const dir = tempDir('rehearse-discover-');
   for (const f of files) {
     mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     writeFileSync(path.join(dir, f), 'x');
