@@ -34,6 +34,36 @@ export interface LiveSettings {
   memoryMB: number;
   /** Processes at once (the machine's cores are shared). */
   concurrency: number;
+  /** At most this many snapshot files are replayed live (Infinity: all). */
+  maxFiles: number;
+}
+
+/**
+ * Which files to replay live when there are more than `max`: a Buildbot master keeps one pickle
+ * per build, and each live replay is a Python process of its own (~0.5 s). Files that are not
+ * numbered builds come first (builder pickles, the shutdown snapshot), then builds newest first,
+ * taken in turn from each folder, so every builder is represented. Deterministic.
+ */
+export function chooseForLive<T extends { name: string }>(snapshots: readonly T[], max: number): T[] {
+  if (snapshots.length <= max) return [...snapshots];
+  const isBuild = (s: T): boolean => /^\d+$/.test(path.basename(s.name));
+  const chosen = new Set<T>(snapshots.filter((s) => !isBuild(s)).slice(0, max));
+  const byFolder = new Map<string, T[]>();
+  for (const s of snapshots.filter(isBuild)) {
+    const dir = path.dirname(s.name);
+    byFolder.set(dir, [...(byFolder.get(dir) ?? []), s]);
+  }
+  const queues = [...byFolder.keys()].sort().map((d) =>
+    byFolder.get(d)!.sort((a, b) => Number(path.basename(b.name)) - Number(path.basename(a.name))),
+  );
+  for (let round = 0; chosen.size < max && queues.some((q) => q.length > round); round++) {
+    for (const q of queues) {
+      if (chosen.size >= max) break;
+      const s = q[round];
+      if (s) chosen.add(s);
+    }
+  }
+  return snapshots.filter((s) => chosen.has(s));
 }
 
 /** Where `import pkg` finds the release's packages: the folder above its top-level packages. */
@@ -152,9 +182,16 @@ export function liveEngine(settings: LiveSettings): LiveEngine {
         }
       }
 
-      const replayable = inputs.snapshots.filter((s) => settings.trusted || !settings.flagged.has(s.name));
+      const safe = inputs.snapshots.filter((s) => settings.trusted || !settings.flagged.has(s.name));
       for (const s of inputs.snapshots) {
-        if (!replayable.includes(s)) skipped.push(`${s.name}: not replayed live: the safety scan found globals that execute code (pass --trust-snapshot to replay it anyway)`);
+        if (!safe.includes(s)) skipped.push(`${s.name}: not replayed live: the safety scan found globals that execute code (pass --trust-snapshot to replay it anyway)`);
+      }
+      const replayable = chooseForLive(safe, settings.maxFiles);
+      if (replayable.length < safe.length) {
+        skipped.push(
+          `live replay ran on ${replayable.length} of ${safe.length} snapshot files (every non-build file, then the newest builds of each ` +
+            `folder; one Python process each); --live-max all replays every file`,
+        );
       }
       const common = (s: LoadedSnapshot) => ({
         snapshot: s.file,

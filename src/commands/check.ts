@@ -43,6 +43,7 @@ interface CheckFlags {
   trustSnapshot?: boolean;
   timeout: number;
   memory: number;
+  liveMax: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -97,6 +98,7 @@ export function registerCheck(program: Command, io: Io, result: CommandResult): 
     .addOption(new Option('--log-normalise <mode>', 'normalise renders before diffing (html: unescape entities, ignore span boundaries)').choices(['none', 'html']).default('none'))
     .option('--output-dir <dir>', 'write the full diff of every differing log there')
     .option('--trust-snapshot', 'replay live even a snapshot whose globals would execute code (only for snapshots you trust)')
+    .option('--live-max <n|all>', 'replay at most N snapshot files live (one Python process each): non-build files first, then the newest builds of each folder', '100')
     .option('--timeout <seconds>', 'wall-clock limit of each live replay process', positiveInt, 120)
     .option('--memory <MB>', 'address-space limit of each live replay process', positiveInt, 2048);
   addBundleOptions(cmd);
@@ -125,6 +127,8 @@ async function runCheckCommand(inputs: string[], flags: CheckFlags & BundleFlags
   const logDiffs = flags.logDiffs === 'default' ? 3 : flags.logDiffs === 'all' ? 'all' : Number(flags.logDiffs);
   if (logDiffs !== 'all' && (!Number.isInteger(logDiffs) || logDiffs < 0)) throw new UserError(`--log-diffs: expected a number or 'all', got ${flags.logDiffs}`);
   const logProfile = await logProfileOf(flags);
+  const liveMax = flags.liveMax === 'all' ? Infinity : Number(flags.liveMax);
+  if (!(liveMax === Infinity || (Number.isInteger(liveMax) && liveMax > 0))) throw new UserError(`--live-max: expected a number above 0 or 'all', got ${flags.liveMax}`);
   const spinner: Ora | undefined = io.interactive ? ora({ stream: process.stderr }).start('starting') : undefined;
   let report: Report;
   let run: Awaited<ReturnType<typeof runCheck>>;
@@ -159,6 +163,7 @@ async function runCheckCommand(inputs: string[], flags: CheckFlags & BundleFlags
           timeoutMs: flags.timeout * 1000,
           memoryMB: flags.memory,
           concurrency: Math.max(1, Math.min(4, os.availableParallelism())),
+          maxFiles: liveMax,
         }),
     );
     report = run.report;
