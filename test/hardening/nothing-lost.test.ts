@@ -155,7 +155,7 @@ test('check -o REPORT interrupted by SIGINT: the report is whole or absent, no t
     const child = spawn(process.execPath, [BIN, 'check', dir, '--target', path.join(TINYBOT, 'releases', '0.8'), '-o', report], {
       cwd: out, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
     });
-    const closed = new Promise<number | null>((r) => child.once('close', r));
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('close', (code, signal) => r([code, signal])));
     let stderr = '';
     child.stdout.resume();
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -163,9 +163,13 @@ test('check -o REPORT interrupted by SIGINT: the report is whole or absent, no t
     // signal lands, the invariants below must hold.
     await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGINT');
-    const code = await closed;
+    const [code, signal] = await closed;
     const left = readdirSync(out);
-    if (code === 130) {
+    if (signal === 'SIGINT') {
+      // On a loaded machine the signal can land before the CLI has set up its handler: node's
+      // default action, nothing written.
+      assert.deepEqual(left, [], 'no report and no temp file after an interrupted run');
+    } else if (code === 130) {
       assert.match(stderr, /interrupted/);
       assert.deepEqual(left, [], 'no report and no temp file after an interrupted run');
     } else {
