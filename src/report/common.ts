@@ -119,8 +119,15 @@ export function engineNote(f: Finding, report: Report, disagreeing: boolean): st
   if (f.engines.length === 2) return 'confirmed by simulated and live replay';
   const only = f.engines[0] ?? 'unknown';
   if (disagreeing) return `${only} replay only: the other engine reported different objects`;
-  return report.checked.engines.length > 1 ? `${only} replay only` : `${only} replay`;
+  // "only" would suggest the other engine looked and disagreed; some findings only one engine can make.
+  const oneEngineCode = (only === 'simulated' ? SIMULATED_ONLY : LIVE_ONLY).has(f.code);
+  return report.checked.engines.length > 1 && !oneEngineCode ? `${only} replay only` : `${only} replay`;
 }
+
+/** Codes only the simulated engine produces (it reads the release's source). */
+const SIMULATED_ONLY: ReadonlySet<string> = new Set(['attribute-reattached', 'unused-attribute']);
+/** Codes only the live engine produces (it renders logs). */
+const LIVE_ONLY: ReadonlySet<string> = new Set(['log-render-diff', 'log-render-failed']);
 
 export function location(e: { file: string; line?: number }): string {
   return e.line !== undefined ? `${e.file}:${e.line}` : e.file;
