@@ -249,7 +249,7 @@ export function liveEngine(settings: LiveSettings): LiveEngine {
       const findings = aggregateLive(perFile, inputs.snapshots.length > 1);
       if (logs.length > 0) {
         findings.push(...logDiffFindings(logs, [...new Set(logs.map((l) => l.snapshot))].sort()));
-        done.push(`rendered ${logs.length} log(s) with the baseline and the target and compared them (${describeNormalisation(settings.normalise)})`);
+        done.push(`rendered ${logs.length} log(s) with the baseline and the target and compared them; ${describeNormalisation(settings.normalise)}`);
       } else if (baselineRun && !settings.logProfile) {
         skipped.push('rendered logs not compared: no log profile (use --log-class/--render-method or --log-profile)');
       }
