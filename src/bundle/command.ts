@@ -1,6 +1,7 @@
 // The `check` options that belong to bundles and redaction, kept here so `check` gains them with
 // two calls. This is command-layer code (it reads flags and writes to the Io).
 import type { Command } from 'commander';
+import { collect } from '../commands/options.js';
 import type { Io } from '../io.js';
 import type { CheckRun } from '../check/run.js';
 import { normaliseEncoding } from '../check/release.js';
@@ -17,7 +18,6 @@ export interface BundleFlags {
   encoding?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function addBundleOptions(cmd: Command): void {
   cmd

@@ -1,6 +1,6 @@
 // `rehearse check`: replay the load of a snapshot with a target release, report what breaks.
 // Wiring only: the work is in src/check (orchestration), src/replay, src/report.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
 import { Chalk } from 'chalk';
@@ -12,11 +12,10 @@ import { runCheck, type ReplayMode } from '../check/run.js';
 import { normaliseEncoding } from '../check/release.js';
 import { liveEngine } from '../check/live.js';
 import { UserError } from '../errors.js';
+import { collect, encodingOption, failOnOption, positiveInt, targetPythonOption } from './options.js';
 import { BUILDBOT_PROFILE, loadLogProfile, profileFromOptions, type LogProfile, type Normalisation } from '../logs/index.js';
 import { exitCodeFor, type FailOn } from '../report/build.js';
-import { formatText } from '../report/text.js';
-import { formatMarkdown } from '../report/markdown.js';
-import { formatJson } from '../report/json.js';
+import { renderReport } from '../report/render.js';
 import type { Report } from '../report/report.js';
 import { addBundleOptions, bundleAfterCheck, redactForOutput, type BundleFlags } from '../bundle/command.js';
 
@@ -46,13 +45,6 @@ interface CheckFlags {
   liveMax: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n <= 0) throw new InvalidArgumentError('expected a whole number above 0');
-  return n;
-}
 
 async function logProfileOf(flags: CheckFlags): Promise<LogProfile> {
   if (flags.logProfile) {
@@ -77,16 +69,9 @@ export function registerCheck(program: Command, io: Io, result: CommandResult): 
     .option('--rename <file>', 'a rename map (zodbupdate format: "old.module Old = new.module New" lines, or JSON)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'markdown', 'json']).default('text'))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when findings at or above this severity exist').choices(['error', 'warning', 'info', 'never']).default('error'))
-    .addOption(new Option('--target-python <major>', "the target's Python major version (default: inferred from its syntax)").choices(['2', '3']))
-    .addOption(
-      new Option('--encoding <name>', "how a Python 3 target decodes Python 2 strings: pickle.load's encoding= (default: what the target's source passes, else ASCII)").choices([
-        'ASCII',
-        'latin1',
-        'utf-8',
-        'bytes',
-      ]),
-    )
+    .addOption(failOnOption('exit 1 when findings at or above this severity exist'))
+    .addOption(targetPythonOption())
+    .addOption(encodingOption())
     .addOption(new Option('--replay <engine>', 'which replay to run (both: live too when a usable Python is found)').choices(['simulated', 'live', 'both']).default('both'))
     .option('--python <exe>', "the target's Python for live replay (default: python3, python, then /usr/bin/python3: the first that can import Twisted when the release needs it)")
     .option('--baseline-python <exe>', "the baseline's Python for rendering logs (default: the target's)")
@@ -94,7 +79,7 @@ export function registerCheck(program: Command, io: Io, result: CommandResult): 
     .option('--log-class <module.Class>', 'objects of this class (fnmatch pattern) are logs (default: Buildbot-style *LogFile)')
     .option('--render-method <name>', 'how a log renders itself, with --log-class')
     .option('--log-profile <file>', 'a JSON log profile (classes, render methods, attributes to attach)')
-    .option('--log-diffs <n|all>', 'how many differing logs show a unified diff in the report', 'default')
+    .option('--log-diffs <n|all>', 'how many differing logs show a unified diff in the report', '3')
     .addOption(new Option('--log-normalise <mode>', 'normalise renders before diffing (html: unescape entities, ignore span boundaries)').choices(['none', 'html']).default('none'))
     .option('--output-dir <dir>', 'write the full diff of every differing log there')
     .option('--trust-snapshot', 'replay live even a snapshot whose globals would execute code (only for snapshots you trust)')
@@ -124,7 +109,7 @@ Examples:
 }
 
 async function runCheckCommand(inputs: string[], flags: CheckFlags & BundleFlags, io: Io): Promise<number> {
-  const logDiffs = flags.logDiffs === 'default' ? 3 : flags.logDiffs === 'all' ? 'all' : Number(flags.logDiffs);
+  const logDiffs = flags.logDiffs === 'all' ? 'all' : Number(flags.logDiffs);
   if (logDiffs !== 'all' && (!Number.isInteger(logDiffs) || logDiffs < 0)) throw new UserError(`--log-diffs: expected a number or 'all', got ${flags.logDiffs}`);
   const logProfile = await logProfileOf(flags);
   const liveMax = flags.liveMax === 'all' ? Infinity : Number(flags.liveMax);
@@ -177,12 +162,10 @@ async function runCheckCommand(inputs: string[], flags: CheckFlags & BundleFlags
   // --bundle / --redact (src/bundle): the bundle folder, and redaction of the printed report.
   report = redactForOutput(report, flags);
   await bundleAfterCheck(run, flags, io);
-  const text =
-    flags.format === 'json'
-      ? formatJson(report)
-      : flags.format === 'markdown'
-        ? formatMarkdown(report)
-        : formatText(report, { color: flags.output ? new Chalk({ level: 0 }) : io.color, ...(flags.output ? {} : { width: process.stdout.columns }) });
+  const text = renderReport(flags.format, report, {
+    color: flags.output ? new Chalk({ level: 0 }) : io.color,
+    ...(flags.output ? {} : { width: process.stdout.columns }),
+  });
   if (flags.output) {
     await writeFileAtomic(flags.output, text);
     io.err(`rehearse: report written to ${flags.output} (${report.summary.verdict})\n`);

@@ -3,6 +3,7 @@
 // Wiring only: the work is in src/ci, src/check and src/report.
 import os from 'node:os';
 import { Option, type Command } from 'commander';
+import { collect, encodingOption, failOnOption, targetPythonOption } from './options.js';
 import ora, { type Ora } from 'ora';
 import type { Io } from '../io.js';
 import { writeFileAtomic } from '../io.js';
@@ -33,7 +34,6 @@ interface CiFlags {
   encoding?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerCi(program: Command, io: Io, result: CommandResult): void {
   program
@@ -48,11 +48,11 @@ export function registerCi(program: Command, io: Io, result: CommandResult): voi
     .option('--junit <file>', 'write a JUnit XML report (one testcase per unit), atomically')
     .option('--sarif <file>', 'write a SARIF 2.1.0 log (locations relative to the target), atomically')
     .addOption(new Option('-f, --format <format>', 'what to print on stdout').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--fail-on <severity>', 'a unit fails when it has findings at or above this severity').choices(['error', 'warning', 'info', 'never']).default('error'))
+    .addOption(failOnOption('a unit fails when it has findings at or above this severity'))
     .option('--accept <file>', 'an accept file: findings it lists are shown but never fail; new ones do')
     .option('--write-accept <file>', 'write an accept file listing every current finding (reasons in --accept are kept)')
-    .addOption(new Option('--target-python <major>', "the target's Python major version (default: inferred)").choices(['2', '3']))
-    .addOption(new Option('--encoding <name>', "pickle.load's encoding= for Python 2 strings under a Python 3 target").choices(['ASCII', 'latin1', 'utf-8', 'bytes']))
+    .addOption(targetPythonOption())
+    .addOption(encodingOption())
     .addHelpText(
       'after',
       `

@@ -1,5 +1,6 @@
 // `rehearse release <path>`: what rehearse knows about a release, so a user can check it.
 import type { Command } from 'commander';
+import { collect } from './options.js';
 import type { Io } from '../io.js';
 import type { CommandResult } from '../cli.js';
 import { UserError } from '../errors.js';
@@ -14,9 +15,6 @@ interface ReleaseOptions {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export function registerRelease(program: Command, io: Io, result: CommandResult): void {
   program
