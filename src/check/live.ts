@@ -4,12 +4,10 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Finding } from '../report/finding.js';
-import { findingKey } from '../report/finding.js';
 import type { LogDiffSummary } from '../report/report.js';
 import type { ReleaseModel } from '../release/model.js';
 import { runLiveReplay, findPython, DEFAULT_PYTHON_CANDIDATES, type LiveOutcome } from '../replay/live/index.js';
 import { describeNormalisation, diffLogRenders, logDiffFindings, type LogProfile, type Normalisation } from '../logs/index.js';
-import { MAX_PATHS, comparePaths } from '../replay/simulated/accumulate.js';
 import { findRefill, indexExternalSets, unguardedReads } from '../replay/simulated/attributes.js';
 import { classLevelNames } from '../replay/simulated/view.js';
 import type { LiveEngine } from './run.js';
@@ -122,34 +120,6 @@ async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T) => P
   return results;
 }
 
-/** One finding per key across files, as the simulated engine reports them. */
-export function aggregateLive(perFile: Array<{ snapshot: string; findings: Finding[] }>, multi: boolean): Finding[] {
-  const byKey = new Map<string, { f: Finding; paths: string[]; snapshots: Set<string> }>();
-  for (const { snapshot, findings } of perFile) {
-    for (const f of findings) {
-      const scope = f.code === 'load-exception' && !f.class ? `|${snapshot}` : '';
-      const k = findingKey(f) + scope;
-      const paths = f.paths.map((p) => (multi ? `${snapshot}:${p}` : p));
-      const cur = byKey.get(k);
-      if (!cur) {
-        byKey.set(k, { f: { ...f, evidence: [...f.evidence] }, paths, snapshots: new Set(f.snapshots.length ? f.snapshots : [snapshot]) });
-        continue;
-      }
-      cur.f.count += f.count;
-      cur.paths.push(...paths);
-      for (const s of f.snapshots.length ? f.snapshots : [snapshot]) cur.snapshots.add(s);
-      for (const e of f.evidence) {
-        if (!cur.f.evidence.some((x) => x.file === e.file && x.line === e.line && x.role === e.role)) cur.f.evidence.push(e);
-      }
-    }
-  }
-  return [...byKey.values()].map(({ f, paths, snapshots }) => ({
-    ...f,
-    paths: [...new Set(paths)].sort(comparePaths).slice(0, MAX_PATHS),
-    snapshots: [...snapshots].sort(),
-  }));
-}
-
 export function liveEngine(settings: LiveSettings): LiveEngine {
   return {
     async run(inputs: LoadedInputs, target: LoadedRelease, baseline: LoadedRelease | undefined, _opts, progress) {
@@ -246,7 +216,9 @@ export function liveEngine(settings: LiveSettings): LiveEngine {
           logs.push(...diffLogRenders(b.renders, t.renders, { snapshot: s.name, normalise: settings.normalise, diffs: settings.logDiffs }));
         }
       }
-      const findings = aggregateLive(perFile, inputs.snapshots.length > 1);
+      // One finding per file here: the report merges them per key across files (as the
+      // simulated engine reports them) before it matches the two engines' findings.
+      const findings = perFile.flatMap((p) => p.findings);
       if (logs.length > 0) {
         findings.push(...logDiffFindings(logs, [...new Set(logs.map((l) => l.snapshot))].sort()));
         done.push(`rendered ${logs.length} log(s) with the baseline and the target and compared them; ${describeNormalisation(settings.normalise)}`);
