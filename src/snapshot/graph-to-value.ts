@@ -1,10 +1,30 @@
 // A decoded graph (or a part of it) back to a writer value tree, so a snapshot, or a minimized
 // piece of one, can be written again as a pickle (writer.ts). Shared nodes stay shared, cycles
 // stay cycles. Iterative: every node gets a shell first, then its children are filled in.
-import type { NodeId, SnapshotGraph } from './graph.js';
+import type { Node, NodeId, SnapshotGraph } from './graph.js';
 import type { PyGlobal, PyValue } from './writer.js';
 
 type Mutable = Exclude<PyValue, null | boolean | string>;
+
+/** A scalar node as a writer value; undefined for nodes that hold others (or are no value). */
+export function scalarValue(n: Node): PyValue | undefined {
+  switch (n.kind) {
+    case 'none':
+      return null;
+    case 'bool':
+      return n.value;
+    case 'int':
+      return { kind: 'int', value: n.value };
+    case 'float':
+      return { kind: 'float', value: n.value };
+    case 'str':
+      return n.value;
+    case 'bytes':
+      return { kind: 'bytes', value: n.bytes, py2str: n.py2str };
+    default:
+      return undefined;
+  }
+}
 
 /**
  * The value tree of `root` (default: the graph's root). Throws Error for what protocol 2 cannot
@@ -35,17 +55,12 @@ export function valueFromGraph(graph: SnapshotGraph, root: NodeId = graph.root):
     const n = graph.node(id);
     switch (n.kind) {
       case 'none':
-        return null;
       case 'bool':
-        return n.value;
       case 'int':
-        return { kind: 'int', value: n.value };
       case 'float':
-        return { kind: 'float', value: n.value };
       case 'str':
-        return n.value;
       case 'bytes':
-        return { kind: 'bytes', value: n.bytes, py2str: n.py2str };
+        return scalarValue(n)!;
       case 'bytearray':
         return { kind: 'call', callable: { kind: 'global', module: builtins, name: 'bytearray' }, args: [{ kind: 'bytes', value: n.bytes, py2str: py2 }] };
       case 'list':

@@ -20,6 +20,7 @@
 import type { NodeId, SnapshotGraph } from './graph.js';
 import { edgeLabel } from './paths.js';
 import { glob, type PyGlobal, type PyValue } from './writer.js';
+import { scalarValue } from './graph-to-value.js';
 
 export interface MinimizeOptions {
   /** Attribute names whose values are secret (values become '[REDACTED]'). */
@@ -201,22 +202,9 @@ export function minimizeGraph(graph: SnapshotGraph, targets: readonly NodeId[], 
   /** Scalars kept as they are (listed values removed); anything else handled as a child. */
   function scalar(id: NodeId): PyValue {
     const n = graph.node(id);
-    switch (n.kind) {
-      case 'none':
-        return null;
-      case 'bool':
-        return n.value;
-      case 'int':
-        return { kind: 'int', value: n.value };
-      case 'float':
-        return { kind: 'float', value: n.value };
-      case 'str':
-        return redactText(n.value);
-      case 'bytes':
-        return { kind: 'bytes', value: redactBytes(n.bytes), py2str: n.py2str };
-      default:
-        return child(id);
-    }
+    if (n.kind === 'str') return redactText(n.value);
+    if (n.kind === 'bytes') return { kind: 'bytes', value: redactBytes(n.bytes), py2str: n.py2str };
+    return scalarValue(n) ?? child(id);
   }
 
   function keep(id: NodeId): PyValue {
