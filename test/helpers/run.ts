@@ -51,3 +51,13 @@ export function tempDir(prefix: string): string {
   made.push(d);
   return d;
 }
+
+/** Whether a process exists (signal 0 tests without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, REPO } from '../helpers/run.js';
+import { BIN, REPO, isAlive } from '../helpers/run.js';
 import { NEEDS_TWISTED } from '../helpers/python.js';
 
 /** Pids of every process descended from `root` (read from /proc: ppid is field 4 of stat). */
@@ -80,15 +80,7 @@ test('SIGINT kills the live replay children, removes their sandbox and leaves no
     assert.equal(code, 130);
     assert.equal(stdout, '', 'no report');
     assert.match(stderr, /interrupted \(SIGINT\); no report was written/);
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    assert.ok(await until(() => harness.every((pid) => !alive(pid)), 10_000), 'no sandboxed process left behind');
+    assert.ok(await until(() => harness.every((pid) => !isAlive(pid)), 10_000), 'no sandboxed process left behind');
     for (const d of sandboxDirs) assert.equal(existsSync(d), false, `${d} removed`);
   } finally {
     child.kill('SIGKILL');

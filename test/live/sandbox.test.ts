@@ -11,6 +11,7 @@ import path from 'node:path';
 import { runLiveReplay } from '../../src/replay/live/run.js';
 import type { LayerName, LiveOptions, LiveOutcome } from '../../src/replay/live/types.js';
 import { APPS, DEBIAN_PYTHON, LIVE, NEEDS_TWISTED, tempDir } from './fixtures.js';
+import { isAlive } from '../helpers/run.js';
 
 const ALL_BUT = (...keep: LayerName[]): LayerName[] => (['netns', 'audit', 'neuter', 'rlimits'] as LayerName[]).filter((l) => !keep.includes(l));
 
@@ -149,17 +150,9 @@ test('timeout kills the whole process group: a grandchild left behind dies too',
   assert.match(upgradeError(out), /wall-clock limit of 10000 ms/);
   pids.push(Number(await fs.readFile(pidfile, 'utf8')));
   assert.equal(pids.length, 2, 'the harness and its grandchild reported their pids');
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   // Killed processes are reaped by init asynchronously: wait for that, with a generous bound.
-  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(pids.filter(alive), []);
+  for (let i = 0; i < 100 && pids.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(pids.filter(isAlive), []);
 });
 
 test('allocate too much: MemoryError under the address-space limit', { skip: NEEDS_TWISTED }, async () => {

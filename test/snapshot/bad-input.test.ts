@@ -6,16 +6,7 @@ import assert from 'node:assert/strict';
 import { decodePickle, decodePickleTolerant } from '../../src/snapshot/decoder.js';
 import type { SnapshotGraph } from '../../src/snapshot/graph.js';
 import { SnapshotError } from '../../src/errors.js';
-import { fixture } from './helpers.js';
-
-function bytes(...parts: Array<string | number[]>): Uint8Array {
-  const out: number[] = [];
-  for (const p of parts) {
-    if (typeof p === 'string') for (const c of p) out.push(c.charCodeAt(0));
-    else out.push(...p);
-  }
-  return Uint8Array.from(out);
-}
+import { bytes, fixture } from './helpers.js';
 
 function failure(data: Uint8Array, opts: { maxNodes?: number; maxMemo?: number } = {}): SnapshotError {
   try {

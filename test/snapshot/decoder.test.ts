@@ -4,16 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodePickle } from '../../src/snapshot/decoder.js';
 import type { NodeId, SnapshotGraph } from '../../src/snapshot/graph.js';
-import { decodeFixture, dictGet, fixture } from './helpers.js';
-
-function bytes(...parts: Array<string | number[]>): Uint8Array {
-  const out: number[] = [];
-  for (const p of parts) {
-    if (typeof p === 'string') for (const c of p) out.push(c.charCodeAt(0));
-    else out.push(...p);
-  }
-  return Uint8Array.from(out);
-}
+import { bytes, decodeFixture, dictGet, fixture } from './helpers.js';
 
 function decode(...parts: Array<string | number[]>): SnapshotGraph {
   return decodePickle(bytes(...parts), { file: 'inline.pickle' });

@@ -141,3 +141,13 @@ export function dictGet(g: SnapshotGraph, dict: NodeId, key: string | number): N
   }
   throw new Error(`no key ${key}`);
 }
+
+/** Pickle bytes from opcode text (latin-1) and raw byte runs. */
+export function bytes(...parts: Array<string | number[]>): Uint8Array {
+  const out: number[] = [];
+  for (const p of parts) {
+    if (typeof p === 'string') for (const c of p) out.push(c.charCodeAt(0));
+    else out.push(...p);
+  }
+  return Uint8Array.from(out);
+}
