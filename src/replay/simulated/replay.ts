@@ -507,7 +507,10 @@ function checkAttributes(
   const missing = [...reads.keys()].filter((a) => !attrs.has(a) && !classNames.has(a)).sort();
   if (missing.length === 0) return;
 
-  const opaque = opacity(view, classKey) ?? (opaqueBases(view, classKey).length > 0 ? `it derives from ${opaqueBases(view, classKey).join(', ')}, whose attributes are not known (pass --lib)` : undefined);
+  const unknownBases = opaqueBases(view, classKey);
+  const opaque =
+    opacity(view, classKey) ??
+    (unknownBases.length > 0 ? `it derives from ${unknownBases.join(', ')}, whose attributes are not known (pass --lib)` : undefined);
   if (opaque) {
     if (!opaqueReported.has(qual)) {
       opaqueReported.add(qual);

@@ -177,7 +177,7 @@ function runMethod(
   classKey: string,
   method: MethodInfo,
   state: Set<string>,
-  classNames: Set<string>,
+  classNames: ReadonlySet<string>,
   via: string[],
 ): Failure | undefined {
   for (const step of methodSteps(method)) {

@@ -71,8 +71,21 @@ export function lookupMethod(view: ReleaseView, key: string, name: string): { ow
   return undefined;
 }
 
-/** Class-level names (defaults and methods) visible on instances of `key`, through the MRO. */
-export function classLevelNames(view: ReleaseView, key: string): Set<string> {
+const classLevelCache = new WeakMap<ReleaseView, Map<string, ReadonlySet<string>>>();
+
+/**
+ * Class-level names (defaults and methods) visible on instances of `key`, through the MRO.
+ * Asked once per group of like objects: computed once per class.
+ */
+export function classLevelNames(view: ReleaseView, key: string): ReadonlySet<string> {
+  let cache = classLevelCache.get(view);
+  if (!cache) classLevelCache.set(view, (cache = new Map()));
+  let names = cache.get(key);
+  if (!names) cache.set(key, (names = collectClassLevelNames(view, key)));
+  return names;
+}
+
+function collectClassLevelNames(view: ReleaseView, key: string): Set<string> {
   const names = new Set<string>();
   for (const k of view.mro(key)) {
     const info = view.classInfo(k);
