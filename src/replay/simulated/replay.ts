@@ -190,7 +190,7 @@ export function simulateReplay(snapshots: readonly SimulatedSnapshot[], view: Re
   }
   if (dynamic.size > 0) skipped.push(`not statically known, not checked: ${[...dynamic].sort().join('; ')}`);
   done.push(
-    `simulated replay: ${instancesChecked} instance(s) of ${classesSeen.size} class reference(s) in ${snapshots.length} snapshot file(s); ` +
+    `simulated replay: ${instancesChecked} instance(s) replayed against classes of the target (of ${classesSeen.size} class reference(s) in ${snapshots.length} snapshot file(s)); ` +
       `${versionedObjects} Versioned object(s) upgraded abstractly`,
   );
   if (!opts.releaseWords) skipped.push('unused attributes: the target is an archive, its source words were not indexed');
